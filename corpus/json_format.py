@@ -1,0 +1,123 @@
+"""JSON (.json: one article object or a list of them) and JSON Lines (.jsonl: one article object per line)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from corpus.fields import ArticleDraft, check_url, parse_published, slugify
+from corpus.models import CorpusFileError
+from corpus.text_format import split_paragraphs
+
+
+def parse_json(text: str, path: Path) -> list[ArticleDraft]:
+    """An article object, or a list of article objects (each then gets its own id or its position as id)."""
+    value = _decode(text, path, line=None)
+    if isinstance(value, dict):
+        return [_draft(value, path, position=None, line=None)]
+    if isinstance(value, list):
+        if not value:
+            raise CorpusFileError(path, "the list holds no articles")
+        return [_draft(item, path, position=number, line=None) for number, item in enumerate(value, start=1)]
+    raise CorpusFileError(path, f"must hold an article object or a list of them, not {_kind(value)}")
+
+
+def parse_jsonl(text: str, path: Path) -> list[ArticleDraft]:
+    """One article object per non-blank line; errors name the line."""
+    drafts: list[ArticleDraft] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            value = _decode(line, path, line=number)
+            drafts.append(_draft(value, path, position=len(drafts) + 1, line=number))
+    return drafts
+
+
+def _decode(text: str, path: Path, line: int | None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        where = line if line is not None else error.lineno
+        raise CorpusFileError(path, f"malformed JSON: {error.msg} (column {error.colno})", where) from None
+    except (ValueError, RecursionError) as error:
+        raise CorpusFileError(path, f"malformed JSON: {error}", line) from None
+
+
+def _draft(value: Any, path: Path, *, position: int | None, line: int | None) -> ArticleDraft:
+    """Check one article object's fields; errors name the key, and the item for a list."""
+    prefix = f"item {position}: " if position is not None and line is None else ""
+
+    def fail(message: str) -> CorpusFileError:
+        return CorpusFileError(path, prefix + message, line)
+
+    if not isinstance(value, dict):
+        raise fail(f"an article must be a JSON object, not {_kind(value)}")
+    title = value.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise fail("`title` is required and must be a non-empty string")
+
+    published = None
+    if value.get("published") is not None:
+        if not isinstance(value["published"], str):
+            raise fail(f"`published` must be a date string like 2024-07-31, not {_kind(value['published'])}")
+        try:
+            published = parse_published(value["published"])
+        except ValueError as error:
+            raise fail(f"`published`: {error}") from None
+
+    url = None
+    if value.get("url") is not None:
+        if not isinstance(value["url"], str):
+            raise fail(f"`url` must be a string, not {_kind(value['url'])}")
+        try:
+            url = check_url(value["url"])
+        except ValueError as error:
+            raise fail(f"`url`: {error}") from None
+
+    own_id = None
+    if value.get("id") is not None and position is not None:
+        raw_id = value["id"]
+        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
+            raise fail(f"`id` must be a string, not {_kind(raw_id)}")
+        own_id = slugify(str(raw_id))
+        if not own_id:
+            raise fail(f"`id` {raw_id!r} gives an empty article id; use some letters or digits")
+
+    return ArticleDraft(
+        title=title.strip(),
+        paragraphs=_paragraphs(value, fail),
+        published=published,
+        url=url,
+        own_id=own_id,
+        position=position,
+        line=line,
+    )
+
+
+def _paragraphs(value: dict[str, Any], fail: Callable[[str], CorpusFileError]) -> list[str]:
+    has_list, has_text = value.get("paragraphs") is not None, value.get("text") is not None
+    if has_list == has_text:
+        raise fail("give either `paragraphs` (a list of strings) or `text` (a string), not both or neither")
+    if has_text:
+        if not isinstance(value["text"], str):
+            raise fail(f"`text` must be a string, not {_kind(value['text'])}")
+        lines = value["text"].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        paragraphs = split_paragraphs(lines, headings=False)
+        if not paragraphs:
+            raise fail("`text` has no paragraphs")
+        return paragraphs
+    items = value["paragraphs"]
+    if not isinstance(items, list):
+        raise fail(f"`paragraphs` must be a list of strings, not {_kind(items)}")
+    if not items:
+        raise fail("`paragraphs` is empty")
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, str) or not item.strip():
+            raise fail(f"`paragraphs` entry {number} must be a non-empty string")
+    return [item.strip() for item in items]
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "a number", float: "a number"}
+    return names.get(type(value), "null")
