@@ -1,0 +1,169 @@
+"""The search engine: a corpus, its tokenizer and its compiled BM25 index, answering queries with cited passages."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from corpus.models import Article, Paragraph
+from index.bm25 import BM25Params, CompiledIndex
+from index.snippets import Span, best_fragment, format_fragment, highlight_spans
+from index.tokenizer import Tokenizer, TokenizerSettings
+
+ENGINE_FORMAT = 1
+# A quoted phrase is checked word by word on at most this many candidate paragraphs (best BM25 first).
+PHRASE_CHECK_LIMIT = 2_000
+ProgressCallback = Callable[[int, int], None]
+
+
+class NoMatch(Enum):
+    """Why a query found no passage; each maps to an honest sentence for the member."""
+
+    EMPTY = "The question has no words to search for."
+    ONLY_STOP_WORDS = "The question has only very common words (like 'the' or 'of'); add a word that matters."
+    UNKNOWN_WORDS = "None of those words appear anywhere in the story."
+    NO_PASSAGE = "No passage of the story matches that."
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Everything that changes how paragraphs are indexed and scored."""
+
+    tokenizer: TokenizerSettings = field(default_factory=TokenizerSettings)
+    bm25: BM25Params = field(default_factory=BM25Params)
+
+    def fingerprint(self) -> str:
+        """A short hash that changes whenever tokenization or scoring would change."""
+        tokenizer = Tokenizer(self.tokenizer).fingerprint
+        return hashlib.sha256(f"{ENGINE_FORMAT}|{tokenizer}|{self.bm25.fingerprint}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One passage found: where it is, how well it matched and which characters matched."""
+
+    article: Article
+    paragraph: Paragraph
+    score: float
+    spans: tuple[Span, ...]
+    phrase_match: bool = False
+
+    def snippet(self, max_chars: int, *, mark: Callable[[str], str] = str, escape: Callable[[str], str] = str) -> str:
+        """The best window of the paragraph around the matches, at most `max_chars` before marking, matches marked."""
+        fragment = best_fragment(self.paragraph.text, self.spans, max_chars)
+        return format_fragment(self.paragraph.text, fragment, mark=mark, escape=escape)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer to one query: a page of hits, or the reason there are none."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    offset: int = 0
+    has_more: bool = False
+    no_match: NoMatch | None = None
+    unknown_terms: tuple[str, ...] = ()
+
+
+class SearchEngine:
+    """Answers queries over every paragraph of a corpus; immutable, so it can be swapped atomically on reload."""
+
+    def __init__(self, articles: Sequence[Article], settings: EngineSettings, index: CompiledIndex) -> None:
+        self.articles = tuple(articles)
+        self.settings = settings
+        self.tokenizer = Tokenizer(settings.tokenizer)
+        self.index = index
+        counts = np.array([len(article.paragraphs) for article in self.articles], dtype=np.int64)
+        self._doc_starts = np.concatenate(([0], np.cumsum(counts)))
+        if index.doc_count != int(self._doc_starts[-1]):
+            raise ValueError(f"index has {index.doc_count} paragraphs, the corpus {int(self._doc_starts[-1])}")
+
+    @classmethod
+    def build(
+        cls, articles: Sequence[Article], settings: EngineSettings, progress: ProgressCallback | None = None
+    ) -> SearchEngine:
+        """Tokenize every paragraph and compile the index (CPU-bound: call it off the event loop)."""
+        tokenizer = Tokenizer(settings.tokenizer)
+        total = sum(len(article.paragraphs) for article in articles)
+        docs: list[list[str]] = []
+        for article in articles:
+            docs.extend(tokenizer.terms(paragraph.text) for paragraph in article.paragraphs)
+            if progress:
+                progress(len(docs), total)
+        return cls(articles, settings, CompiledIndex.build(docs, settings.bm25))
+
+    @property
+    def paragraph_count(self) -> int:
+        """How many paragraphs are indexed."""
+        return int(self._doc_starts[-1])
+
+    def locate(self, doc: int) -> tuple[Article, Paragraph]:
+        """The article and paragraph of an index document number."""
+        article_index = int(np.searchsorted(self._doc_starts, doc, side="right")) - 1
+        article = self.articles[article_index]
+        return article, article.paragraphs[doc - int(self._doc_starts[article_index])]
+
+    def search(self, query: str, limit: int, offset: int = 0) -> SearchResult:
+        """The passages best matching `query`, `limit` from `offset`; quoted phrases rank exact matches first."""
+        parsed = self.tokenizer.query_terms(query)
+        if not parsed.terms:
+            reason = NoMatch.ONLY_STOP_WORDS if parsed.all_stop_words else NoMatch.EMPTY
+            return SearchResult(query, (), offset, no_match=reason)
+        unknown = tuple(dict.fromkeys(term for term in parsed.terms if self.index.df(term) == 0))
+        if len(unknown) == len(set(parsed.terms)):
+            return SearchResult(query, (), offset, no_match=NoMatch.UNKNOWN_WORDS, unknown_terms=unknown)
+
+        wanted = offset + limit + 1  # one more than the page tells whether there is a next page
+        ranked = self.index.top_k(parsed.terms, wanted)
+        phrase_docs = self._phrase_docs(parsed.phrases, parsed.terms)
+        if phrase_docs:
+            phrase_set = set(phrase_docs)
+            phrase_scores = self.index.scores(parsed.terms, np.array(phrase_docs, dtype=np.int64))
+            first = sorted(zip(phrase_docs, phrase_scores.tolist(), strict=True), key=lambda pair: (-pair[1], pair[0]))
+            ranked = first + [(doc, score) for doc, score in ranked if doc not in phrase_set]
+        else:
+            phrase_set = set()
+        page = ranked[offset : offset + limit]
+        wanted_terms = set(parsed.terms)
+        hits = tuple(self._hit(doc, score, wanted_terms, doc in phrase_set) for doc, score in page)
+        if not hits:
+            return SearchResult(query, (), offset, no_match=NoMatch.NO_PASSAGE, unknown_terms=unknown)
+        return SearchResult(query, hits, offset, has_more=len(ranked) > offset + limit, unknown_terms=unknown)
+
+    def _hit(self, doc: int, score: float, terms: set[str], phrase_match: bool) -> Hit:
+        article, paragraph = self.locate(doc)
+        spans = tuple(highlight_spans(self.tokenizer.tokens(paragraph.text), terms))
+        return Hit(article, paragraph, float(score), spans, phrase_match)
+
+    def _phrase_docs(self, phrases: Sequence[Sequence[str]], terms: Sequence[str]) -> list[int]:
+        """Documents that contain every quoted phrase word for word, in index order."""
+        if not phrases:
+            return []
+        candidates: np.ndarray | None = None
+        for term in {term for phrase in phrases for term in phrase}:
+            docs = self.index.matching_docs(term)
+            candidates = docs if candidates is None else np.intersect1d(candidates, docs, assume_unique=True)
+        if candidates is None or candidates.size == 0:
+            return []
+        if candidates.size > PHRASE_CHECK_LIMIT:
+            scores = self.index.scores(terms, candidates)
+            candidates = np.sort(candidates[np.argsort(-scores, kind="stable")[:PHRASE_CHECK_LIMIT]])
+        found = []
+        for doc in candidates.tolist():
+            _, paragraph = self.locate(doc)
+            tokens = self.tokenizer.tokens(paragraph.text)
+            if all(_contains_phrase(tokens, phrase) for phrase in phrases):
+                found.append(doc)
+        return found
+
+
+def _contains_phrase(tokens: Sequence, phrase: Sequence[str]) -> bool:
+    """Whether the phrase's terms occur at consecutive kept positions (stop words between them are skipped)."""
+    terms = [token.term for token in tokens]
+    width = len(phrase)
+    return any(terms[i : i + width] == list(phrase) for i in range(len(terms) - width + 1))
