@@ -1,0 +1,136 @@
+"""`python -m bot …`: ask, console, index build/info, run (Discord with a token, else the console), sync, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.console import render_result, run_console
+from bot.presenting import no_match_sentence
+from bot.service import StoryService
+from index.engine import SearchResult
+
+log = logging.getLogger("storybot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface; every subcommand takes --config, --corpus and --state."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="FILE", help="settings file (default: ./config.toml if present)")
+    common.add_argument("--corpus", type=Path, metavar="DIR", help="folder of article files (default: bundled story)")
+    common.add_argument("--state", type=Path, metavar="DIR", help="where the index and the database live")
+
+    parser = argparse.ArgumentParser(prog="python -m bot", description="storybot: where did that quote come from?")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question and exit")
+    ask.add_argument("question", help='for example "who said border czar"')
+    ask.add_argument("--json", action="store_true", help="print the hits as JSON")
+    ask.add_argument("--limit", type=int, default=None, help="how many passages (default: the configured results)")
+
+    commands.add_parser("console", parents=[common], help="read commands like '!who said border czar' from stdin")
+    commands.add_parser("run", parents=[common], help="start the Discord bot (or the console when no token is set)")
+    commands.add_parser("sync", parents=[common], help="force a slash-command sync with Discord")
+    commands.add_parser("health", parents=[common], help="exit 0 when the running bot's heartbeat is fresh")
+
+    index = commands.add_parser("index", help="build or describe the saved index")
+    index_commands = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    build = index_commands.add_parser("build", parents=[common], help="build and save the index")
+    build.add_argument("--force", action="store_true", help="rebuild even when the saved index matches")
+    index_commands.add_parser("info", parents=[common], help="describe the corpus and the saved index")
+
+    evaluate = commands.add_parser("eval", parents=[common], help="measure retrieval on a BEIR-layout data set")
+    evaluate.add_argument("dataset", type=Path, help="folder with corpus.jsonl, queries.jsonl, qrels/test.tsv")
+    evaluate.add_argument("--run", type=Path, metavar="FILE", help="also write the ranking in TREC run format")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the config file and environment, with the command line's folders on top."""
+    return load_settings(args.config, corpus_dir=args.corpus, state_dir=args.state)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "health":
+        from bot.app import HEARTBEAT_SECONDS, heartbeat_age
+
+        age = heartbeat_age(settings.state_dir)
+        healthy = age is not None and age < 4 * HEARTBEAT_SECONDS
+        print("healthy" if healthy else f"unhealthy: heartbeat {'missing' if age is None else f'{age:.0f} s old'}")
+        return 0 if healthy else 1
+    if args.command == "eval":
+        from bot.evaluate import run_evaluation
+
+        return run_evaluation(settings, args.dataset, args.run)
+    if args.command == "index":
+        from bot.index_commands import build_index, describe_index
+
+        return build_index(settings, args.force) if args.index_command == "build" else describe_index(settings)
+    if args.command in {"run", "sync"} and os.environ.get("DISCORD_TOKEN"):
+        from bot.discord_app import run_discord
+
+        return run_discord(settings, sync_only=args.command == "sync")
+    if args.command == "sync":
+        print("error: set DISCORD_TOKEN to sync slash commands with Discord", file=sys.stderr)
+        return 2
+
+    service = open_service(settings)
+    if args.command == "ask":
+        limit = args.limit or settings.search.results
+        result = service.search(args.question, limit)
+        if args.json:
+            print(json.dumps(result_as_json(result, settings.search.snippet_chars), ensure_ascii=False, indent=2))
+        else:
+            print(render_result(result, settings.search.snippet_chars))
+        return 0
+    if args.command == "run":
+        print(f"No DISCORD_TOKEN set, so storybot runs in this terminal on {settings.corpus_dir} (type !help).")
+    run_console(service, sys.stdin, prompt=sys.stdin.isatty())
+    return 0
+
+
+def open_service(settings: Settings) -> StoryService:
+    """Load the corpus and its index, showing a progress bar on a terminal for large corpora."""
+    from bot.index_commands import progress_bar
+
+    with progress_bar() as progress:
+        return StoryService.open(settings, progress)
+
+
+def result_as_json(result: SearchResult, snippet_chars: int) -> dict[str, object]:
+    """The `ask --json` document: the query and its hits with their citations."""
+    payload: dict[str, object] = {
+        "query": result.query,
+        "hits": [
+            {
+                "article_id": hit.article.id,
+                "title": hit.article.title,
+                "published": hit.article.published.isoformat() if hit.article.published else None,
+                "url": hit.article.url,
+                "paragraph": hit.paragraph.number,
+                "score": round(hit.score, 6),
+                "text": hit.paragraph.text,
+                "snippet": hit.snippet(snippet_chars),
+            }
+            for hit in result.hits
+        ],
+    }
+    if not result.hits:
+        payload["message"] = no_match_sentence(result)
+    return payload

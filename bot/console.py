@@ -1,0 +1,139 @@
+"""The terminal front-end: the same commands as on Discord (`!who said border czar`), answered as plain text."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.presenting import COMMAND_HELP, CONSOLE_ONLY_HELP, citation_parts, no_match_sentence, source_summary
+from bot.service import CorpusRefused, StoryService
+from index.engine import SearchResult
+
+ALIASES = {"search": "ask", "next": "more"}
+MAX_QUERY_CHARS = 300
+
+
+def bold(text: str) -> str:
+    """Mark matched words the way Discord shows them, so terminal and Discord answers read the same."""
+    return f"**{text}**"
+
+
+@dataclass
+class ConsoleSession:
+    """Runs console commands for one terminal user; remembers the last question for `more`."""
+
+    service: StoryService
+    last_query: str | None = None
+    last_offset: int = 0
+    last_who: bool = False
+
+    def execute(self, line: str) -> str:
+        """Run one command line (with or without the prefix) and return the text to print."""
+        prefix = self.service.settings.prefix
+        line = line.strip()
+        if line.startswith(prefix):
+            line = line[len(prefix) :].lstrip()
+        if not line:
+            return ""
+        name, _, rest = line.partition(" ")
+        name = ALIASES.get(name.lower(), name.lower())
+        rest = rest.strip()
+        if name == "who":
+            words = rest.split(maxsplit=1)
+            query = words[1] if len(words) > 1 and words[0].lower() == "said" else rest
+            return self._answer(query, who=True)
+        if name == "ask":
+            return self._answer(rest, who=False)
+        if name == "more":
+            if self.last_query is None:
+                return "Ask something first; `more` shows the next passages of the last answer."
+            return self._answer(self.last_query, who=self.last_who, offset=self.last_offset)
+        if name == "sources":
+            return self._sources()
+        if name == "source":
+            return self._source(rest)
+        if name == "reload":
+            return self._reload()
+        if name == "help":
+            return help_text(prefix)
+        return f"Unknown command `{name}`. Type `{prefix}help` for the list."
+
+    def _answer(self, query: str, *, who: bool, offset: int = 0) -> str:
+        if not query:
+            return f"Ask something, for example `{self.service.settings.prefix}who said border czar`."
+        note = ""
+        if len(query) > MAX_QUERY_CHARS:
+            query, note = (
+                query[:MAX_QUERY_CHARS],
+                f"(Your question was cut to its first {MAX_QUERY_CHARS} characters.)\n",
+            )
+        limit = self.service.settings.search.results
+        result = self.service.search(query, limit, offset)
+        self.last_query, self.last_who = query, who
+        self.last_offset = offset + len(result.hits)
+        return note + render_result(result, self.service.settings.search.snippet_chars)
+
+    def _sources(self) -> str:
+        articles = self.service.corpus.articles
+        lines = [f"The story has {len(articles)} articles:"]
+        for article in articles:
+            lines.append(f"- {' — '.join(citation_parts(article, len(article.paragraphs))[:-1])} [{article.id}]")
+        return "\n".join(lines)
+
+    def _source(self, name: str) -> str:
+        if not name:
+            return f"Which article? `{self.service.settings.prefix}sources` lists them."
+        found = self.service.find_articles(name)
+        if not found:
+            return f"No article matches `{name}`. `{self.service.settings.prefix}sources` lists them."
+        return "\n".join(source_summary(found[0]))
+
+    def _reload(self) -> str:
+        try:
+            report = asyncio.run(self.service.reload())
+        except CorpusRefused as refused:
+            return str(refused)
+        return f"Reloaded in {report.seconds:.2f} s: {report.summary}"
+
+
+def render_result(result: SearchResult, snippet_chars: int) -> str:
+    """An answer as text: each passage's snippet with matches in **bold**, then its citation and link."""
+    if not result.hits:
+        return no_match_sentence(result)
+    lines = []
+    if result.unknown_terms:
+        lines.append(f"(Not in the story: {', '.join(result.unknown_terms)})")
+    for number, hit in enumerate(result.hits, start=result.offset + 1):
+        lines.append(f"{number}. {hit.snippet(snippet_chars, mark=bold)}")
+        lines.append(f"   — {', '.join(citation_parts(hit.article, hit.paragraph.number))}")
+        if hit.article.url:
+            lines.append(f"   {hit.article.url}")
+    if result.has_more:
+        lines.append("(more passages: type `more`)")
+    return "\n".join(lines)
+
+
+def help_text(prefix: str) -> str:
+    """The command list for the terminal."""
+    lines = ["Commands:"]
+    for usage, meaning, who in COMMAND_HELP + CONSOLE_ONLY_HELP:
+        lines.append(f"  {prefix}{usage:<24} {meaning} ({who})")
+    return "\n".join(lines)
+
+
+def run_console(service: StoryService, lines: Iterable[str], out: TextIO = sys.stdout, prompt: bool = False) -> None:
+    """Answer each command line until the input ends."""
+    if prompt:
+        out.write(f"storybot: {len(service.corpus.articles)} articles. Type {service.settings.prefix}help.\n> ")
+        out.flush()
+    session = ConsoleSession(service)
+    for line in lines:
+        answer = session.execute(line)
+        if answer:
+            out.write(answer + "\n")
+        if prompt:
+            out.write("> ")
+        out.flush()
