@@ -1,0 +1,30 @@
+# storybot: `python -m bot run` (Discord with DISCORD_TOKEN, else the console on stdin).
+#   podman build --pull=never --format docker -t storybot .      (--format docker keeps the HEALTHCHECK)
+#   podman run --rm -e DISCORD_TOKEN -v storybot-state:/data/state -v storybot-corpus:/data/corpus storybot
+ARG BASE=python:3.12-slim
+FROM ${BASE}
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STORYBOT_CORPUS_DIR=/data/corpus \
+    STORYBOT_STATE_DIR=/data/state
+WORKDIR /app
+
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock \
+ && useradd --create-home --uid 10001 storybot
+
+COPY bot ./bot
+COPY corpus ./corpus
+COPY index ./index
+COPY config.example.toml ./
+# The bundled story seeds the corpus volume the first time it is mounted.
+RUN mkdir -p /data/corpus /data/state \
+ && cp corpus/story/*.txt /data/corpus/ \
+ && chown -R storybot:storybot /data
+
+USER storybot
+VOLUME ["/data/corpus", "/data/state"]
+HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 CMD ["python", "-m", "bot", "health"]
+CMD ["python", "-m", "bot", "run"]

@@ -1,0 +1,139 @@
+"""Members ask: `who`, `ask` (alias `search`), `sources`, `source`, `help`, as prefix and slash commands."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import StoryBot, channel_allowed
+from bot.embeds import answer_embed, escape, shorten, source_embed, sources_embed
+from bot.paging import MorePassages
+from bot.presenting import COMMAND_HELP, no_match_sentence
+from index.engine import SearchResult
+
+MAX_QUERY_CHARS = 300
+# Slash answers defer when the search has not finished by then, well inside Discord's 3-second deadline.
+DEFER_AFTER_SECONDS = 1.0
+
+
+def strip_said(words: str) -> str:
+    """`said border czar` → `border czar` (members type `!who said …`)."""
+    first, _, rest = words.strip().partition(" ")
+    return rest.strip() if first.lower() == "said" and rest.strip() else words.strip()
+
+
+class Asking(commands.Cog):
+    """What every member can do."""
+
+    def __init__(self, bot: StoryBot) -> None:
+        self.bot = bot
+        discord_settings = bot.settings.discord
+        self.cooldowns = commands.CooldownMapping.from_cooldown(
+            discord_settings.cooldown_asks, discord_settings.cooldown_seconds, lambda ctx: ctx.author.id
+        )
+
+    def _check_cooldown(self, ctx: commands.Context) -> None:
+        bucket = self.cooldowns.get_bucket(ctx)
+        retry_after = bucket.update_rate_limit() if bucket else None
+        if retry_after:
+            raise commands.CommandOnCooldown(bucket, retry_after, commands.BucketType.user)
+
+    @commands.hybrid_command(name="who", description="Who said it? Finds the passage that quotes these words.")
+    @app_commands.describe(words="words of the quotation, e.g. border czar")
+    async def who(self, ctx: commands.Context, *, words: str) -> None:
+        """`!who said border czar`: the passages quoting those words, best first, each cited."""
+        query = strip_said(words)
+        await self._answer(ctx, query, heading=f"Who said “{query}”?")
+
+    @commands.hybrid_command(name="ask", aliases=["search"], description="The passages that best answer a question.")
+    @app_commands.describe(question="what you want to know about the story")
+    async def ask(self, ctx: commands.Context, *, question: str) -> None:
+        """`!ask what did Harris say about Trump`: the best-matching passages, each cited."""
+        await self._answer(ctx, question.strip(), heading=f"“{question.strip()}”")
+
+    async def _answer(self, ctx: commands.Context, query: str, heading: str) -> None:
+        self._check_cooldown(ctx)
+        note = ""
+        if len(query) > MAX_QUERY_CHARS:
+            query = query[:MAX_QUERY_CHARS]
+            note = f"Your question was cut to its first {MAX_QUERY_CHARS} characters."
+        guild_settings = await self.bot.guild_store.get(ctx.guild.id if ctx.guild else None)
+        limit = guild_settings.results
+        snippet_chars = self.bot.settings.search.snippet_chars
+        search = asyncio.ensure_future(self.bot.service.search_async(query, limit))
+        if ctx.interaction is not None:
+            done, _ = await asyncio.wait({search}, timeout=DEFER_AFTER_SECONDS)
+            if not done:
+                await ctx.defer()
+        result = await search
+        if not result.hits:
+            await ctx.send(no_match_sentence(result), ephemeral=True)
+            return
+        heading = shorten(heading, 200)
+
+        async def load_page(offset: int) -> tuple[SearchResult, discord.Embed]:
+            page = await self.bot.service.search_async(query, limit, offset)
+            return page, answer_embed(page, heading, snippet_chars, _page_note(page, limit))
+
+        embed = answer_embed(result, heading, snippet_chars, _page_note(result, limit))
+        view = None
+        if result.has_more:
+            view = MorePassages(
+                ctx.author.id,
+                load_page,
+                next_offset=len(result.hits),
+                pages_left=self.bot.settings.search.max_pages - 1,
+                timeout=self.bot.settings.discord.page_timeout_seconds,
+            )
+        message = await ctx.send(content=note or None, embed=embed, view=view)
+        if view is not None:
+            view.message = message
+
+    @commands.hybrid_command(name="sources", description="The articles of the story.")
+    async def sources(self, ctx: commands.Context) -> None:
+        """List the story's articles with their dates and ids."""
+        await ctx.send(embed=sources_embed(self.bot.service.corpus.articles))
+
+    @commands.hybrid_command(name="source", description="One article's details and link.")
+    @app_commands.describe(article="the article's id or part of its title")
+    async def source(self, ctx: commands.Context, *, article: str) -> None:
+        """Show one article: title, date, paragraphs, link."""
+        found = self.bot.service.find_articles(article)
+        if not found:
+            shown = escape(shorten(article, 100))
+            await ctx.send(f"No article matches “{shown}”. `/sources` lists them.", ephemeral=True)
+            return
+        await ctx.send(embed=source_embed(found[0]))
+
+    @source.autocomplete("article")
+    async def source_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
+        """Up to 25 article titles matching what is typed; nothing outside the guild's allowed channels."""
+        if interaction.guild is None:
+            return []
+        guild_settings = await self.bot.guild_store.get(interaction.guild.id)
+        if not channel_allowed(interaction.channel, guild_settings.channels):
+            return []
+        articles = self.bot.service.find_articles(current) if current.strip() else self.bot.service.corpus.articles
+        return [app_commands.Choice(name=shorten(a.title, 100), value=a.id[:100]) for a in list(articles)[:25]]
+
+    @commands.hybrid_command(name="help", description="What storybot can do.")
+    async def help(self, ctx: commands.Context) -> None:
+        """The command list, with who may use each."""
+        guild_settings = await self.bot.guild_store.get(ctx.guild.id if ctx.guild else None)
+        prefix = guild_settings.prefix
+        lines = [f"`{prefix}{usage}` or `/{usage}` — {meaning} ({who})" for usage, meaning, who in COMMAND_HELP]
+        embed = discord.Embed(title="storybot: where did that quote come from?", description="\n".join(lines))
+        await ctx.send(embed=embed, ephemeral=True)
+
+
+def _page_note(result: SearchResult, limit: int) -> str:
+    page = result.offset // max(limit, 1) + 1
+    return f"Page {page} · passages {result.offset + 1}–{result.offset + len(result.hits)}"
+
+
+async def setup(bot: StoryBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Asking(bot))

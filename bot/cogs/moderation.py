@@ -1,0 +1,119 @@
+"""Moderators manage the corpus: `reload`, `article add`, `article replace`, `article remove`."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import StoryBot
+from bot.embeds import escape, shorten
+from bot.permissions import moderator_only
+from bot.service import ChangeReport, CorpusRefused
+from corpus.files import UploadRefused
+
+ERRORS_SHOWN = 10
+
+
+def refused_text(refused: CorpusRefused) -> str:
+    """The refusal and its bad files (the first few), sized for one message."""
+    lines = [refused.summary]
+    lines += [f"• {escape(shorten(str(error), 300))}" for error in refused.errors[:ERRORS_SHOWN]]
+    if len(refused.errors) > ERRORS_SHOWN:
+        lines.append(f"… and {len(refused.errors) - ERRORS_SHOWN} more")
+    lines.append("The previous index keeps serving.")
+    return shorten("\n".join(lines), 1_900)
+
+
+def change_text(verb: str, report: ChangeReport) -> str:
+    """What a change did, e.g. `Reloaded in 0.12 s: 1 added (x), 0 removed, 0 changed; 53 → 60 paragraphs`."""
+    return shorten(f"{verb} in {report.seconds:.2f} s: {escape(report.summary)}", 1_900)
+
+
+class Moderation(commands.Cog):
+    """What moderators (moderator role or Manage Server) can do."""
+
+    def __init__(self, bot: StoryBot) -> None:
+        self.bot = bot
+
+    async def _log(self, ctx: commands.Context, action: str, detail: str) -> None:
+        await self.bot.guild_store.log_action(
+            ctx.guild.id if ctx.guild else None, ctx.author.id, str(ctx.author), action, detail
+        )
+
+    @commands.hybrid_command(name="reload", description="Rescan the corpus folder and rebuild the index (moderators).")
+    @moderator_only()
+    async def reload(self, ctx: commands.Context) -> None:
+        """Rebuild from the corpus folder; a bad file refuses the reload and the old index keeps serving."""
+        await ctx.defer()
+        try:
+            report = await self.bot.service.reload()
+        except CorpusRefused as refused:
+            await self._log(ctx, "reload refused", refused.summary)
+            await ctx.send(refused_text(refused))
+            return
+        await self._log(ctx, "reload", report.summary)
+        await ctx.send(change_text("Reloaded", report))
+
+    @commands.hybrid_group(name="article", description="Add, replace or remove articles (moderators).")
+    @moderator_only()
+    async def article(self, ctx: commands.Context) -> None:
+        """Group of the article commands; alone it explains them."""
+        prefix = ctx.clean_prefix
+        await ctx.send(
+            f"`{prefix}article add` (with the file attached), `{prefix}article replace` (same, overwriting), "
+            f"`{prefix}article remove <id>`.",
+            ephemeral=True,
+        )
+
+    @article.command(name="add", description="Add an article from an attached file (moderators).")
+    @app_commands.describe(file="a .txt, .md, .json or .jsonl article file")
+    @moderator_only()
+    async def article_add(self, ctx: commands.Context, file: discord.Attachment) -> None:
+        """Add a new article; refuses to overwrite an existing file (use `article replace`)."""
+        await self._upload(ctx, file, replace=False)
+
+    @article.command(name="replace", description="Replace an article with an attached file (moderators).")
+    @app_commands.describe(file="the new version of the article file, with the same file name")
+    @moderator_only()
+    async def article_replace(self, ctx: commands.Context, file: discord.Attachment) -> None:
+        """Add an article, overwriting the file of the same name (the old one is kept in the state folder)."""
+        await self._upload(ctx, file, replace=True)
+
+    async def _upload(self, ctx: commands.Context, file: discord.Attachment, *, replace: bool) -> None:
+        limit = self.bot.settings.max_file_bytes
+        name = escape(shorten(file.filename, 120))
+        if file.size > limit:
+            await ctx.send(f"`{name}` is {file.size:,} bytes, over the {limit:,}-byte limit; nothing was added.")
+            return
+        await ctx.defer()
+        data = await file.read()
+        try:
+            report = await self.bot.service.add_article(file.filename, data, replace=replace)
+        except UploadRefused as refused:
+            await ctx.send(shorten(f"Not added: {escape(str(refused))}", 1_900))
+            return
+        except CorpusRefused as refused:
+            await ctx.send(refused_text(refused))
+            return
+        await self._log(ctx, "article replace" if replace else "article add", f"{file.filename}: {report.summary}")
+        await ctx.send(change_text("Replaced" if replace else "Added", report))
+
+    @article.command(name="remove", description="Move an article to the trash and reindex (moderators).")
+    @app_commands.describe(article_id="the article's id, as `sources` shows it")
+    @moderator_only()
+    async def article_remove(self, ctx: commands.Context, article_id: str) -> None:
+        """Move the article's file to the trash folder (recoverable), then reindex."""
+        await ctx.defer()
+        try:
+            report, trashed = await self.bot.service.remove_article(article_id.strip())
+        except CorpusRefused as refused:
+            await ctx.send(refused_text(refused))
+            return
+        await self._log(ctx, "article remove", f"{article_id} -> {trashed}")
+        await ctx.send(change_text("Removed", report) + f"\nThe file is kept in the trash as `{trashed.name}`.")
+
+
+async def setup(bot: StoryBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Moderation(bot))

@@ -1,0 +1,52 @@
+"""Starting the Discord bot: the token from the environment, the service, the settings store, then discord.py."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from pydantic import ValidationError
+
+from bot.app import StoryBot
+from bot.command_sync import sync_if_changed
+from bot.config import DiscordCredentials, Settings
+from bot.guild_store import GuildSettings, GuildSettingsStore
+from bot.service import StoryService
+
+log = logging.getLogger(__name__)
+
+
+def guild_defaults(settings: Settings) -> GuildSettings:
+    """What a guild gets before its admins change anything."""
+    return GuildSettings(results=settings.search.results, prefix=settings.prefix)
+
+
+async def create_bot(settings: Settings, service: StoryService | None = None) -> StoryBot:
+    """A bot ready to log in: the story service (built off the event loop if not given) and the settings store."""
+    if service is None:
+        service = await asyncio.to_thread(StoryService.open, settings)
+    store = await GuildSettingsStore.open(settings.state_dir, guild_defaults(settings))
+    return StoryBot(settings, service, store)
+
+
+async def _run(settings: Settings, token: str, sync_only: bool) -> None:
+    bot = await create_bot(settings)
+    async with bot:
+        if sync_only:
+            await bot.login(token)
+            await sync_if_changed(bot, settings, force=True)
+            return
+        await bot.start(token)
+
+
+def run_discord(settings: Settings, *, sync_only: bool = False) -> int:
+    """Run the bot until stopped (or just sync its slash commands); the token comes from DISCORD_TOKEN only."""
+    try:
+        credentials = DiscordCredentials()
+    except ValidationError:
+        print("error: DISCORD_TOKEN is empty; set it to the bot token from the developer portal")
+        return 2
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_run(settings, credentials.token.get_secret_value(), sync_only))
+    return 0
