@@ -87,7 +87,11 @@ class Moderation(commands.Cog):
             await ctx.send(f"`{name}` is {file.size:,} bytes, over the {limit:,}-byte limit; nothing was added.")
             return
         await ctx.defer()
-        data = await file.read()
+        try:
+            data = await file.read()
+        except discord.HTTPException as error:
+            await ctx.send(f"I couldn't download `{name}` from Discord ({error.status}); nothing was added. Try again.")
+            return
         try:
             report = await self.bot.service.add_article(file.filename, data, replace=replace)
         except UploadRefused as refused:
