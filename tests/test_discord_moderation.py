@@ -73,7 +73,8 @@ async def test_upload_then_remove_an_article(tmp_path: Path) -> None:
         text = removed.messages[-1].content
         assert "Removed" in text and "1 removed" in text and "trash" in text
         assert not (s.corpus_dir / "lighthouse.txt").exists()
-        assert list((s.state_dir / "trash").iterdir())[0].read_text(encoding="utf-8") == NEW_ARTICLE
+        (trashed,) = (s.state_dir / "trash").iterdir()
+        assert trashed.read_text(encoding="utf-8") == NEW_ARTICLE
         assert not (await s.say(s.world.member, "!ask lighthouse keeper")).embeds
         actions = [action for _, _, action, _ in await s.bot.guild_store.recent_actions(s.world.guild.id)]
         assert actions[:2] == ["article remove", "article add"]
