@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.command_sync import sync_if_changed
@@ -57,6 +58,8 @@ class StoryBot(commands.AutoShardedBot):
         self.settings = settings
         self.service = service
         self.guild_store = guild_store
+        # Slash commands are offered in servers only: the story, its moderators and its settings are per server.
+        self.tree.allowed_contexts = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
         self.add_check(self._channel_allowed)
 
     async def setup_hook(self) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StoryBot
@@ -113,7 +112,7 @@ class GuildConfig(commands.Cog):
 
     @config.command(name="results", description="How many passages an answer shows (1–10).")
     @admin_only()
-    async def results(self, ctx: commands.Context, count: app_commands.Range[int, 1, 10]) -> None:
+    async def results(self, ctx: commands.Context, count: commands.Range[int, 1, 10]) -> None:
         """Set the passages per answer."""
         await self._changed(ctx, f"Answers now show {count} passages", results=count)
 

@@ -95,7 +95,7 @@ class Moderation(commands.Cog):
         try:
             report = await self.bot.service.add_article(file.filename, data, replace=replace)
         except UploadRefused as refused:
-            await ctx.send(shorten(f"Not added: {escape(str(refused))}", 1_900))
+            await ctx.send(shorten(f"Not added: {refused}", 1_900))
             return
         except CorpusRefused as refused:
             await ctx.send(refused_text(refused))
