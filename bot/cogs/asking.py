@@ -31,15 +31,25 @@ class Asking(commands.Cog):
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
         discord_settings = bot.settings.discord
-        self.cooldowns = commands.CooldownMapping.from_cooldown(
+        self.member_cooldowns = commands.CooldownMapping.from_cooldown(
             discord_settings.cooldown_asks, discord_settings.cooldown_seconds, lambda ctx: ctx.author.id
+        )
+        self.guild_cooldowns = commands.CooldownMapping.from_cooldown(
+            discord_settings.guild_cooldown_asks,
+            discord_settings.guild_cooldown_seconds,
+            lambda ctx: ctx.guild.id if ctx.guild else ctx.author.id,
         )
 
     def _check_cooldown(self, ctx: commands.Context) -> None:
-        bucket = self.cooldowns.get_bucket(ctx)
-        retry_after = bucket.update_rate_limit() if bucket else None
-        if retry_after:
-            raise commands.CommandOnCooldown(bucket, retry_after, commands.BucketType.user)
+        """Per member, then per server: a flood from many members cannot monopolise the bot either."""
+        for mapping, scope in (
+            (self.member_cooldowns, commands.BucketType.user),
+            (self.guild_cooldowns, commands.BucketType.guild),
+        ):
+            bucket = mapping.get_bucket(ctx)
+            retry_after = bucket.update_rate_limit() if bucket else None
+            if retry_after:
+                raise commands.CommandOnCooldown(bucket, retry_after, scope)
 
     @commands.hybrid_command(name="who", description="Who said it? Finds the passage that quotes these words.")
     @app_commands.describe(words="words of the quotation, e.g. border czar")

@@ -27,7 +27,10 @@ def friendly_message(error: Exception, prefix: str = "!") -> str | None:
     if isinstance(error, commands.CommandNotFound):
         return None
     if isinstance(error, commands.CommandOnCooldown):
-        return f"You're asking quickly: try again in {math.ceil(error.retry_after)} s."
+        wait = math.ceil(error.retry_after)
+        if error.type is commands.BucketType.guild:
+            return f"This server is asking a lot right now: try again in {wait} s."
+        return f"You're asking quickly: try again in {wait} s."
     if isinstance(error, NotModerator | NotAdmin | GuildOnly | ChannelNotAllowed):
         return str(error)
     if isinstance(error, commands.NoPrivateMessage):

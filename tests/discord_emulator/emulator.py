@@ -189,6 +189,15 @@ class DiscordEmulator(Driving, Waits):
         self.violations = [v for v in self.violations if v not in taken]
         return taken
 
+    def forget_history(self) -> None:
+        """Drop every recorded message, request and consumed mark (violations stay): keeps long soaks flat."""
+        for records in (self.sent, self.sent_by_id, self.user_messages, self.requests, self._consumed):
+            records.clear()
+        self.world.messages.clear()
+        self.gateway.received.clear()
+        for session in self.gateway.sessions.values():
+            session.log.clear()  # the resume replay log: nothing to replay once everything was delivered
+
     def assert_no_violations(self) -> None:
         """Fail listing every violation: route, reason and a payload excerpt."""
         if self.violations:
