@@ -62,6 +62,8 @@ class DiscordSettings(BaseModel):
 
 class Settings(BaseSettings):
     """Every setting of the bot except the token; see config.example.toml for each key."""
+    guild_cooldown_asks: int = Field(60, ge=1, le=10_000, description="asks a whole server may make per window")
+    guild_cooldown_seconds: float = Field(60.0, gt=0, le=3600)
 
     model_config = SettingsConfigDict(
         env_prefix="STORYBOT_", env_nested_delimiter="__", extra="forbid", frozen=True, validate_default=True
