@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import render_result, run_console
-from bot.presenting import no_match_sentence
+from bot.presenting import no_match_sentence, no_quote_sentence, who_words
 from bot.service import StoryService
 from index.engine import SearchResult
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[common], help="answer one question and exit")
     ask.add_argument("question", help='for example "who said border czar"')
     ask.add_argument("--json", action="store_true", help="print the hits as JSON")
+    ask.add_argument("--who", action="store_true", help="who said it: passages quoting the words first, with speakers")
     ask.add_argument("--limit", type=int, default=None, help="how many passages (default: the configured results)")
 
     commands.add_parser("console", parents=[common], help="read commands like '!who said border czar' from stdin")
@@ -93,7 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     service = open_service(settings)
     if args.command == "ask":
         limit = args.limit or settings.search.results
-        result = service.search(args.question, limit)
+        question = who_words(args.question) if args.who else args.question
+        result = service.search(question, limit, quotes_first=args.who)
         if args.json:
             print(json.dumps(result_as_json(result, settings.search.snippet_chars), ensure_ascii=False, indent=2))
         else:
@@ -114,23 +116,29 @@ def open_service(settings: Settings) -> StoryService:
 
 
 def result_as_json(result: SearchResult, snippet_chars: int) -> dict[str, object]:
-    """The `ask --json` document: the query and its hits with their citations."""
-    payload: dict[str, object] = {
-        "query": result.query,
-        "hits": [
-            {
-                "article_id": hit.article.id,
-                "title": hit.article.title,
-                "published": hit.article.published.isoformat() if hit.article.published else None,
-                "url": hit.article.url,
-                "paragraph": hit.paragraph.number,
-                "score": round(hit.score, 6),
-                "text": hit.paragraph.text,
-                "snippet": hit.snippet(snippet_chars),
-            }
-            for hit in result.hits
-        ],
-    }
+    """The `ask --json` document: the query and its hits with their citations; with `--who`, `quote_found`, and on
+    each hit inside a quotation its `quote` and `speaker` (null when the article does not say)."""
+    hits: list[dict[str, object]] = []
+    for hit in result.hits:
+        entry: dict[str, object] = {
+            "article_id": hit.article.id,
+            "title": hit.article.title,
+            "published": hit.article.published.isoformat() if hit.article.published else None,
+            "url": hit.article.url,
+            "paragraph": hit.paragraph.number,
+            "score": round(hit.score, 6),
+            "text": hit.paragraph.text,
+            "snippet": hit.snippet(snippet_chars),
+        }
+        if hit.quote is not None:
+            entry["speaker"] = hit.quote.speaker
+            entry["quote"] = hit.quote.text
+        hits.append(entry)
+    payload: dict[str, object] = {"query": result.query, "hits": hits}
+    if result.quote_found is not None:
+        payload["quote_found"] = result.quote_found
     if not result.hits:
         payload["message"] = no_match_sentence(result)
+    elif fallback := no_quote_sentence(result):
+        payload["message"] = fallback
     return payload

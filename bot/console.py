@@ -8,7 +8,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
-from bot.presenting import COMMAND_HELP, CONSOLE_ONLY_HELP, citation_parts, no_match_sentence, source_summary
+from bot.presenting import (
+    COMMAND_HELP,
+    CONSOLE_ONLY_HELP,
+    citation_parts,
+    no_match_sentence,
+    no_quote_sentence,
+    passage_text,
+    source_summary,
+    who_words,
+)
 from bot.service import CorpusRefused, StoryService
 from index.engine import SearchResult
 
@@ -42,9 +51,7 @@ class ConsoleSession:
         name = ALIASES.get(name.lower(), name.lower())
         rest = rest.strip()
         if name == "who":
-            words = rest.split(maxsplit=1)
-            query = words[1] if len(words) > 1 and words[0].lower() == "said" else rest
-            return self._answer(query, who=True)
+            return self._answer(who_words(rest) if rest else rest, who=True)
         if name == "ask":
             return self._answer(rest, who=False)
         if name == "more":
@@ -71,7 +78,7 @@ class ConsoleSession:
                 f"(Your question was cut to its first {MAX_QUERY_CHARS} characters.)\n",
             )
         limit = self.service.settings.search.results
-        result = self.service.search(query, limit, offset)
+        result = self.service.search(query, limit, offset, quotes_first=who)
         self.last_query, self.last_who = query, who
         self.last_offset = offset + len(result.hits)
         return note + render_result(result, self.service.settings.search.snippet_chars)
@@ -100,14 +107,17 @@ class ConsoleSession:
 
 
 def render_result(result: SearchResult, snippet_chars: int) -> str:
-    """An answer as text: each passage's snippet with matches in **bold**, then its citation and link."""
+    """An answer as text: each passage's snippet with matches in **bold** (for who-said, the speaker and the
+    quotation), then its citation and link."""
     if not result.hits:
         return no_match_sentence(result)
     lines = []
     if result.unknown_terms:
         lines.append(f"(Not in the story: {', '.join(result.unknown_terms)})")
+    if (fallback := no_quote_sentence(result)) and result.offset == 0:
+        lines.append(fallback)
     for number, hit in enumerate(result.hits, start=result.offset + 1):
-        lines.append(f"{number}. {hit.snippet(snippet_chars, mark=bold)}")
+        lines.append(f"{number}. {passage_text(hit, snippet_chars, mark=bold)}")
         lines.append(f"   — {', '.join(citation_parts(hit.article, hit.paragraph.number))}")
         if hit.article.url:
             lines.append(f"   {hit.article.url}")

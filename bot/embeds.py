@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import discord
 
-from bot.presenting import citation_parts, format_date, no_match_sentence, source_summary
+from bot.presenting import (
+    citation_parts,
+    format_date,
+    no_match_sentence,
+    no_quote_sentence,
+    passage_text,
+    source_summary,
+)
 from corpus.models import Article
 from index.engine import Hit, SearchResult
 
@@ -19,6 +26,7 @@ EMBED_TOTAL_LIMIT = 6_000
 EMBED_TOTAL_BUDGET = 5_800  # leave room for what Discord counts that we don't control exactly
 ANSWER_COLOUR = discord.Colour.from_rgb(88, 101, 242)
 ELLIPSIS = "…"
+MIN_SNIPPET_CHARS = 3  # the smallest window best_fragment makes: one character between two ellipses
 
 
 def shorten(text: str, limit: int) -> str:
@@ -42,41 +50,68 @@ def bold(text: str) -> str:
     return f"**{text}**"
 
 
-def citation_line(article: Article, paragraph: int) -> str:
-    """`[Title](link) · 31 Jul 2024 · paragraph 5`, the title linked when the article has a URL."""
+def citation_line(article: Article, paragraph: int, limit: int = FIELD_VALUE_LIMIT // 2) -> str:
+    """`[Title](link) · 31 Jul 2024 · paragraph 5`, the title linked when the article has a URL.
+
+    At most `limit` characters: the title is shortened first; a link too long to fit is left out (the paragraph
+    number is always there).
+    """
     parts = citation_parts(article, paragraph)
-    title = escape(shorten(parts[0], 200))
-    if article.url:
+    rest = "".join(f" · {part}" for part in parts[1:])
+    link = f"[]({article.url})" if article.url else ""
+    if len(rest) + len(link) + 12 > limit:
+        link = ""  # a link longer than the room would be cut into a broken one
+    room = min(200, limit - len(rest) - len(link))
+    title = escaped_within(parts[0], max(room, 1))
+    if link:
         title = f"[{title.replace(']', '')}]({article.url})"
-    return " · ".join([title, *parts[1:]])
+    return (title + rest)[-limit:] if len(title + rest) > limit else title + rest
+
+
+def escaped_within(text: str, limit: int) -> str:
+    """`escape(text)` shortened (before escaping, so no escape is cut in two) to at most `limit` characters."""
+    chars = limit
+    while True:
+        escaped = escape(shorten(text, chars))
+        if len(escaped) <= limit or chars <= 1:
+            return escaped if len(escaped) <= limit else ""
+        chars = max(1, min(chars - 1, chars - (len(escaped) - limit) // 2))
 
 
 def fit_snippet(hit: Hit, snippet_chars: int, budget: int, prefix: str = "") -> str:
     """The hit's snippet, marked and escaped, shrunk until prefix + snippet fits in `budget` characters."""
     chars = snippet_chars
     while True:
-        text = prefix + hit.snippet(chars, mark=bold, escape=escape)
-        if len(text) <= budget or chars <= 20:
-            return text[:budget]
-        chars = max(20, chars - (len(text) - budget) - 10)
+        text = prefix + passage_text(hit, chars, mark=bold, escape=escape)
+        if len(text) <= budget:
+            return text
+        if chars <= MIN_SNIPPET_CHARS:  # cutting the marked text could split a `**` pair: drop the marks instead
+            return (prefix + hit.snippet(MIN_SNIPPET_CHARS))[:budget]
+        chars = max(MIN_SNIPPET_CHARS, chars - (len(text) - budget) - 10)
 
 
 def answer_embed(result: SearchResult, heading: str, snippet_chars: int, page_note: str = "") -> discord.Embed:
     """An embed with one field per passage: the citation as the field name, the snippet and link as its value."""
     embed = discord.Embed(title=shorten(heading, TITLE_LIMIT), colour=ANSWER_COLOUR)
-    footer = page_note or "storybot · BM25 over the story's paragraphs"
-    embed.set_footer(text=shorten(footer, FOOTER_LIMIT))
+    footer = shorten(page_note or "storybot · BM25 over the story's paragraphs", FOOTER_LIMIT // 4)
+    embed.set_footer(text=footer)
     used = len(embed.title or "") + len(footer)
+    notes = []
+    if result.offset == 0 and no_quote_sentence(result):
+        notes.append(no_quote_sentence(result))
     if result.unknown_terms:
-        embed.description = shorten(f"Not in the story: {escape(', '.join(result.unknown_terms))}", 300)
+        notes.append("Not in the story: " + escaped_within(", ".join(result.unknown_terms), 280))
+    if notes:
+        embed.description = "\n".join(notes)
         used += len(embed.description)
-    per_hit = max(200, (EMBED_TOTAL_BUDGET - used) // max(len(result.hits), 1))
+    # Each passage gets an equal share of what is left; its name, citation and snippet are fitted into that share.
+    per_hit = (EMBED_TOTAL_BUDGET - used) // max(len(result.hits), 1)
     for number, hit in enumerate(result.hits, start=result.offset + 1):
-        name = shorten(f"{number}. {hit.article.title}", FIELD_NAME_LIMIT)
-        citation = citation_line(hit.article, hit.paragraph.number)
-        value_budget = min(FIELD_VALUE_LIMIT, per_hit - len(name)) - len(citation) - 1
-        value = fit_snippet(hit, snippet_chars, max(value_budget, 40)) + "\n" + citation
-        embed.add_field(name=name, value=value[:FIELD_VALUE_LIMIT], inline=False)
+        name = shorten(f"{number}. {hit.article.title}", min(FIELD_NAME_LIMIT, per_hit // 4))
+        room = min(FIELD_VALUE_LIMIT, per_hit - len(name))
+        citation = citation_line(hit.article, hit.paragraph.number, limit=room - 60)
+        value = fit_snippet(hit, snippet_chars, room - len(citation) - 1) + "\n" + citation
+        embed.add_field(name=name, value=value, inline=False)
     return embed
 
 
@@ -112,7 +147,7 @@ def source_embed(article: Article) -> discord.Embed:
     embed.description = escape("\n".join(lines[1:]))[:DESCRIPTION_LIMIT]
     first = article.paragraphs[0].text if article.paragraphs else ""
     if first:
-        embed.add_field(name="Begins", value=escape(shorten(first, 900)), inline=False)
+        embed.add_field(name="Begins", value=escaped_within(first, 900), inline=False)
     return embed
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 
 from corpus.models import Article
-from index.engine import NoMatch, SearchResult
+from index.engine import Hit, NoMatch, SearchResult
 
 # (usage, what it does, who may use it) — one list, rendered by both front-ends.
 COMMAND_HELP: tuple[tuple[str, str, str], ...] = (
@@ -20,6 +22,10 @@ COMMAND_HELP: tuple[tuple[str, str, str], ...] = (
     ("config …", "channels, moderator roles, results per answer, prefix (see `config show`)", "admins"),
 )
 CONSOLE_ONLY_HELP = (("more", "the next page of the last answer", "terminal"),)
+NO_QUOTE_SENTENCE = "No quotation matches these words; the best passages instead:"
+UNATTRIBUTED = "(the article does not say who said it)"
+MIN_PASSAGE_CHARS = 40
+_WHO_SAID = re.compile(r"^\s*(?:who\s+)?(?:said|says|say)\b\s*", re.IGNORECASE)
 
 
 def format_date(moment: datetime | None) -> str | None:
@@ -51,3 +57,42 @@ def source_summary(article: Article) -> list[str]:
     if article.url:
         lines.append(f"link: {article.url}")
     return lines
+
+
+def who_words(text: str) -> str:
+    """The words a who-said question asks about: `who said border czar` and `said border czar` → `border czar`."""
+    return _WHO_SAID.sub("", text, count=1).strip() or text.strip()
+
+
+def no_quote_sentence(result: SearchResult) -> str | None:
+    """The sentence before a who-said answer that found no quotation holding the words (None otherwise)."""
+    return NO_QUOTE_SENTENCE if result.quote_found is False and result.hits else None
+
+
+def markdown_bold(text: str) -> str:
+    """Text in Markdown bold, as both the terminal and Discord show a speaker."""
+    return f"**{text}**"
+
+
+def passage_text(
+    hit: Hit,
+    max_chars: int,
+    *,
+    mark: Callable[[str], str] = str,
+    escape: Callable[[str], str] = str,
+    strong: Callable[[str], str] = markdown_bold,
+) -> str:
+    """What an answer shows for one passage: for a who-said hit inside a quotation, the speaker and the quotation
+    (`**Kamala Harris**: “… say it to my face.”`); otherwise the paragraph's snippet. Matches are marked with
+    `mark`, corpus text escaped with `escape`, the speaker's name wrapped in `strong`. The quoted or snipped text is
+    at most `max_chars` before marking, less the speaker's name."""
+    quote = hit.quote
+    if quote is None or (quote.label and not quote.speaker):
+        return hit.snippet(max_chars, mark=mark, escape=escape)
+    speaker = strong(escape(quote.speaker)) if quote.speaker else ""
+    around = len(quote.speaker) + 4 if quote.speaker else len(UNATTRIBUTED) + 3
+    room = max(MIN_PASSAGE_CHARS, max_chars - around)
+    if quote.label:  # a scare quote: the sentence around it says more than the one or two words
+        return f"{speaker} — {hit.snippet(room, mark=mark, escape=escape)}"
+    quoted = f"“{hit.quote_snippet(room, mark=mark, escape=escape)}”"
+    return f"{speaker}: {quoted}" if speaker else f"{quoted} {UNATTRIBUTED}"

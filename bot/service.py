@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,22 @@ class CorpusRefused(Exception):
         super().__init__(summary + "".join(f"\n- {error}" for error in errors))
 
 
+class StateDirectoryError(Exception):
+    """The state directory cannot be created or written; the message names it and says why."""
+
+
+def prepare_state_directory(state_dir: Path) -> None:
+    """Create the state directory when missing and check that files can be written in it."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        probe = state_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise StateDirectoryError(f"the state directory {state_dir} cannot be created or written: {reason}") from None
+
+
 @dataclass(frozen=True)
 class ChangeReport:
     """What a reload, upload or removal changed, for the reply."""
@@ -43,7 +60,8 @@ class ChangeReport:
 
 def engine_settings(settings: Settings) -> EngineSettings:
     """The index settings selected by the bot's settings."""
-    return EngineSettings(tokenizer=settings.search.tokenizer_settings(), bm25=settings.search.bm25_params())
+    search = settings.search
+    return EngineSettings(search.tokenizer_settings(), search.bm25_params(), min_coverage=search.min_coverage)
 
 
 class StoryService:
@@ -61,7 +79,7 @@ class StoryService:
         loaded_corpus = load_corpus(settings.corpus_dir, max_bytes=settings.max_file_bytes)
         for error in loaded_corpus.errors:
             log.warning("skipped a bad corpus file: %s", error)
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        prepare_state_directory(settings.state_dir)
         loaded = load_or_build(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
         log.info(
             "%s the index: %d articles, %d paragraphs (%s)",
@@ -82,14 +100,16 @@ class StoryService:
         """The articles served right now."""
         return Corpus(self._engine.articles)
 
-    def search(self, query: str, limit: int, offset: int = 0) -> SearchResult:
-        """Search the serving engine (CPU-bound; async callers use `search_async`)."""
-        return self._engine.search(query, limit, offset)
+    def search(self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False) -> SearchResult:
+        """Search the serving engine (CPU-bound; async callers use `search_async`); `quotes_first` for who-said."""
+        return self._engine.search(query, limit, offset, quotes_first=quotes_first)
 
-    async def search_async(self, query: str, limit: int, offset: int = 0) -> SearchResult:
+    async def search_async(
+        self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False
+    ) -> SearchResult:
         """Search off the event loop, so one slow query never delays another member."""
         engine = self._engine
-        return await asyncio.to_thread(engine.search, query, limit, offset)
+        return await asyncio.to_thread(engine.search, query, limit, offset, quotes_first=quotes_first)
 
     def find_articles(self, name: str) -> list[Article]:
         """Articles whose id or title match what a member typed, best first."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -11,6 +11,10 @@ import numpy as np
 
 from corpus.models import Article, Paragraph
 from index.bm25 import BM25Params, CompiledIndex
+from index.coverage import framing_terms, query_coverage
+from index.questions import without_question_frame
+from index.quote_book import QUOTE_CHECK_LIMIT, QuoteBook, query_weights, quoted_first
+from index.quotes import Quote
 from index.snippets import Span, best_fragment, format_fragment, highlight_spans
 from index.tokenizer import Tokenizer, TokenizerSettings
 
@@ -27,6 +31,7 @@ class NoMatch(Enum):
     ONLY_STOP_WORDS = "The question has only very common words (like 'the' or 'of'); add a word that matters."
     UNKNOWN_WORDS = "None of those words appear anywhere in the story."
     NO_PASSAGE = "No passage of the story matches that."
+    WEAK_MATCH = "Nothing relevant found: the closest passage shares only a small part of the question."
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class EngineSettings:
 
     tokenizer: TokenizerSettings = field(default_factory=TokenizerSettings)
     bm25: BM25Params = field(default_factory=BM25Params)
+    # Not part of the fingerprint: it changes which answers are given, not the index.
+    min_coverage: float = 0.0  # refuse when the first passage holds less of the question's idf mass (index/coverage)
 
     def fingerprint(self) -> str:
         """A short hash that changes whenever tokenization or scoring would change."""
@@ -51,6 +58,17 @@ class Hit:
     score: float
     spans: tuple[Span, ...]
     phrase_match: bool = False
+    quote: Quote | None = None  # who-said (quotes_first) only: the quotation holding the matched words
+
+    def quote_snippet(
+        self, max_chars: int, *, mark: Callable[[str], str] = str, escape: Callable[[str], str] = str
+    ) -> str | None:
+        """The best window of the quotation (without its marks) around the matches, matches marked; None without one."""
+        if self.quote is None:
+            return None
+        text, start, end = self.quote.text.removesuffix(","), self.quote.start, self.quote.end  # “…,” she said
+        spans = [Span(s.start - start, s.end - start) for s in self.spans if start <= s.start and s.end <= end]
+        return format_fragment(text, best_fragment(text, spans, max_chars), mark=mark, escape=escape)
 
     def snippet(self, max_chars: int, *, mark: Callable[[str], str] = str, escape: Callable[[str], str] = str) -> str:
         """The best window of the paragraph around the matches, at most `max_chars` before marking, matches marked."""
@@ -68,6 +86,7 @@ class SearchResult:
     has_more: bool = False
     no_match: NoMatch | None = None
     unknown_terms: tuple[str, ...] = ()
+    quote_found: bool | None = None  # quotes_first only: whether a quotation holds the asked words
 
 
 class SearchEngine:
@@ -82,6 +101,7 @@ class SearchEngine:
         self._doc_starts = np.concatenate(([0], np.cumsum(counts)))
         if index.doc_count != int(self._doc_starts[-1]):
             raise ValueError(f"index has {index.doc_count} paragraphs, the corpus {int(self._doc_starts[-1])}")
+        self.quotes = QuoteBook(self.articles, self._paragraphs_with)  # found per article on first need
 
     @classmethod
     def build(
@@ -108,9 +128,27 @@ class SearchEngine:
         article = self.articles[article_index]
         return article, article.paragraphs[doc - int(self._doc_starts[article_index])]
 
-    def search(self, query: str, limit: int, offset: int = 0) -> SearchResult:
-        """The passages best matching `query`, `limit` from `offset`; quoted phrases rank exact matches first."""
-        parsed = self.tokenizer.query_terms(query)
+    def place(self, doc: int) -> tuple[int, int, str]:
+        """(article position, paragraph number, paragraph text) of an index document number."""
+        article_index = int(np.searchsorted(self._doc_starts, doc, side="right")) - 1
+        paragraph = self.articles[article_index].paragraphs[doc - int(self._doc_starts[article_index])]
+        return article_index, paragraph.number, paragraph.text
+
+    def _paragraphs_with(self, word: str) -> Iterator[tuple[int, str]]:
+        """(article position, text) of the paragraphs containing `word`, in corpus order."""
+        terms = self.tokenizer.terms(word)
+        if len(terms) == 1:
+            for doc in self.index.matching_docs(terms[0]):  # read lazily: the caller stops at the first full name
+                article_index, _, text = self.place(int(doc))
+                yield article_index, text
+
+    def search(self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False) -> SearchResult:
+        """The passages best matching `query`, `limit` from `offset`; quoted phrases rank exact matches first.
+
+        `quotes_first` (who said …): passages whose matched words lie in a quotation come first, each hit carries
+        that quotation, and `quote_found` says whether there was any.
+        """
+        parsed = self.tokenizer.query_terms(without_question_frame(query))
         if not parsed.terms:
             reason = NoMatch.ONLY_STOP_WORDS if parsed.all_stop_words else NoMatch.EMPTY
             return SearchResult(query, (), offset, no_match=reason)
@@ -119,7 +157,7 @@ class SearchEngine:
             return SearchResult(query, (), offset, no_match=NoMatch.UNKNOWN_WORDS, unknown_terms=unknown)
 
         wanted = offset + limit + 1  # one more than the page tells whether there is a next page
-        ranked = self.index.top_k(parsed.terms, wanted)
+        ranked = self.index.top_k(parsed.terms, max(wanted, QUOTE_CHECK_LIMIT) if quotes_first else wanted)
         phrase_docs = self._phrase_docs(parsed.phrases, parsed.terms)
         if phrase_docs:
             phrase_set = set(phrase_docs)
@@ -128,17 +166,37 @@ class SearchEngine:
             ranked = first + [(doc, score) for doc, score in ranked if doc not in phrase_set]
         else:
             phrase_set = set()
+        quoted: Mapping[int, Quote] = {}
+        if quotes_first:
+            weights = query_weights(self.index, parsed.terms, framing_terms(self.settings.tokenizer))
+            ranked, quoted = quoted_first(self.quotes, ranked, weights, self.place, self.tokenizer.terms)
+        if ranked and not phrase_set and self._too_weak(parsed.terms, ranked[0][0]):
+            return SearchResult(query, (), offset, no_match=NoMatch.WEAK_MATCH, unknown_terms=unknown)
         page = ranked[offset : offset + limit]
         wanted_terms = set(parsed.terms)
-        hits = tuple(self._hit(doc, score, wanted_terms, doc in phrase_set) for doc, score in page)
+        hits = tuple(self._hit(doc, score, wanted_terms, doc in phrase_set, quoted.get(doc)) for doc, score in page)
         if not hits:
             return SearchResult(query, (), offset, no_match=NoMatch.NO_PASSAGE, unknown_terms=unknown)
-        return SearchResult(query, hits, offset, has_more=len(ranked) > offset + limit, unknown_terms=unknown)
+        return SearchResult(
+            query,
+            hits,
+            offset,
+            has_more=len(ranked) > offset + limit,
+            unknown_terms=unknown,
+            quote_found=bool(quoted) if quotes_first else None,
+        )
 
-    def _hit(self, doc: int, score: float, terms: set[str], phrase_match: bool) -> Hit:
+    def _too_weak(self, terms: Sequence[str], doc: int) -> bool:
+        """Whether the first passage holds less of the question than `min_coverage` (see index/coverage.py)."""
+        if self.settings.min_coverage <= 0:
+            return False
+        framing = framing_terms(self.settings.tokenizer)
+        return query_coverage(self.index, terms, doc, framing) < self.settings.min_coverage
+
+    def _hit(self, doc: int, score: float, terms: set[str], phrase_match: bool, quote: Quote | None = None) -> Hit:
         article, paragraph = self.locate(doc)
         spans = tuple(highlight_spans(self.tokenizer.tokens(paragraph.text), terms))
-        return Hit(article, paragraph, float(score), spans, phrase_match)
+        return Hit(article, paragraph, float(score), spans, phrase_match, quote)
 
     def _phrase_docs(self, phrases: Sequence[Sequence[str]], terms: Sequence[str]) -> list[int]:
         """Documents that contain every quoted phrase word for word, in index order."""

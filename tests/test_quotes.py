@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from index.quote_book import may_quote
 from index.quotes import Quote, find_quotes, people_in, quotes_containing
 
 STORY = Path(__file__).resolve().parent.parent / "corpus" / "story"
@@ -114,7 +115,8 @@ def test_second_article_apostrophes_never_open_or_close_a_quote(panicked: list[Q
         ("There’s two choices", "the voiceover in the campaign video"),  # … concluding with: “…”
         ("This is America’s border czar", "a Trump campaign ad"),  # While another shows …, stating: “…”
         ("failed. Weak.", "the Trump campaign ads"),  # Both ads conclude by describing Harris as “…”
-        ("because he thought", None),  # she "blamed" Trump: not a speech verb, so no guess
+        # She touted …, then blamed Trump for “tanking” … “because …”: her words, the subject of both verbs
+        ("because he thought", "Kamala Harris"),
     ],
 )
 def test_first_article_speakers(offensive: list[Quote], beginning: str, speaker: str | None) -> None:
@@ -160,12 +162,12 @@ def test_surname_only_article_uses_the_full_name_from_the_rest_of_the_story() ->
 @pytest.mark.parametrize(
     ("quotes", "beginning", "speaker"),
     [
-        ("offensive", "tanking", None),  # blamed Trump for “tanking”
+        ("offensive", "tanking", "Kamala Harris"),  # She touted …, then blamed Trump for “tanking”
         ("offensive", "border czar.", "Republicans"),  # the Republican label “border czar.”
         # Trump’s attacks falsely casting her as the administration’s “border czar”
         ("offensive", "border czar", "Donald Trump’s attacks"),
         ("panicked", "panicked", None),  # Kamala Harris’ team ‘panicked’ when …
-        ("panicked", "panicking", None),
+        ("panicked", "panicking", "a new report"),  # … after ‘panicking’ when …, according to a new report.
         # A White House official said Harris aides appeared to ‘panic,’ according to CNN
         ("panicked", "panic,", "a White House official"),
         ("panicked", "panic", "an official"),  # Official says Harris aides appeared to ‘panic’
@@ -246,6 +248,12 @@ def test_quote_split_around_the_attribution_gives_both_parts_the_speaker() -> No
         (["“No,” senior campaign officials said."], "senior campaign officials"),
         (["A spokesman for the campaign said: “No.”"], "a spokesman for the campaign"),
         (["“No,” White House officials said."], "White House officials"),
+        # A second verb of the same subject: "…, then blamed …", "… and said …"
+        (["Senator Jane Smith spoke in Ohio, then blamed the press for “lying about everything we do.”"], "Jane Smith"),
+        (["Joe Biden spoke and said the plan was “a disaster for everyone here.”"], "Joe Biden"),
+        (["Joe Biden met Kamala Harris and “laughed” at the plan."], None),  # met: not a speech verb
+        (["The team “panicked” after the news, according to a new report."], "a new report"),
+        (["The team “panicked” after the news, according to Reuters."], "Reuters"),
     ],
 )
 def test_attribution_cases(paragraphs: list[str], speaker: str | None) -> None:
@@ -285,6 +293,8 @@ PIECES = ["Kamala Harris", "Harris", "she", "said", "told", "CNN’s", "’90s",
 def test_never_raises_and_offsets_point_at_the_quoted_text(chunks: list[list[str]]) -> None:
     paragraphs = [" ".join(chunk) for chunk in chunks]
     quotes = find_quotes(paragraphs)
+    # The search skips paragraphs without a possible quote mark, so that check must never miss a quotation.
+    assert all(may_quote(paragraphs[q.paragraph - 1]) for q in quotes)
     for q in quotes:
         assert 1 <= q.paragraph <= len(paragraphs)
         assert paragraphs[q.paragraph - 1][q.start : q.end] == q.text

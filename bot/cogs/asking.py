@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import discord
 from discord import app_commands
@@ -11,18 +12,19 @@ from discord.ext import commands
 from bot.app import StoryBot, channel_allowed
 from bot.embeds import answer_embed, escape, shorten, source_embed, sources_embed
 from bot.paging import MorePassages
-from bot.presenting import COMMAND_HELP, no_match_sentence
+from bot.presenting import COMMAND_HELP, no_match_sentence, who_words
 from index.engine import SearchResult
 
 MAX_QUERY_CHARS = 300
+MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 # Slash answers defer when the search has not finished by then, well inside Discord's 3-second deadline.
 DEFER_AFTER_SECONDS = 1.0
 
 
-def strip_said(words: str) -> str:
-    """`said border czar` → `border czar` (members type `!who said …`)."""
-    first, _, rest = words.strip().partition(" ")
-    return rest.strip() if first.lower() == "said" and rest.strip() else words.strip()
+def without_mentions(text: str) -> str:
+    """The question without Discord mention syntax (`<@123>`, `<@&5>`, `<#7>`, `@everyone`, `@here`): ids are not
+    words of the story, and would only dilute the match."""
+    return " ".join(MENTION.sub(" ", text).split())
 
 
 class Asking(commands.Cog):
@@ -55,8 +57,8 @@ class Asking(commands.Cog):
     @app_commands.describe(words="words of the quotation, e.g. border czar")
     async def who(self, ctx: commands.Context, *, words: str) -> None:
         """`!who said border czar`: the passages quoting those words, best first, each cited."""
-        query = strip_said(words)
-        await self._answer(ctx, query, heading=f"Who said “{query}”?")
+        query = who_words(words)
+        await self._answer(ctx, query, heading=f"Who said “{query}”?", quotes_first=True)
 
     @commands.hybrid_command(name="ask", aliases=["search"], description="The passages that best answer a question.")
     @app_commands.describe(question="what you want to know about the story")
@@ -64,8 +66,9 @@ class Asking(commands.Cog):
         """`!ask what did Harris say about Trump`: the best-matching passages, each cited."""
         await self._answer(ctx, question.strip(), heading=f"“{question.strip()}”")
 
-    async def _answer(self, ctx: commands.Context, query: str, heading: str) -> None:
+    async def _answer(self, ctx: commands.Context, query: str, heading: str, *, quotes_first: bool = False) -> None:
         self._check_cooldown(ctx)
+        query = without_mentions(query)
         note = ""
         if len(query) > MAX_QUERY_CHARS:
             query = query[:MAX_QUERY_CHARS]
@@ -73,19 +76,19 @@ class Asking(commands.Cog):
         guild_settings = await self.bot.guild_store.get(ctx.guild.id if ctx.guild else None)
         limit = guild_settings.results
         snippet_chars = self.bot.settings.search.snippet_chars
-        search = asyncio.ensure_future(self.bot.service.search_async(query, limit))
+        search = asyncio.ensure_future(self.bot.service.search_async(query, limit, quotes_first=quotes_first))
         if ctx.interaction is not None:
             done, _ = await asyncio.wait({search}, timeout=DEFER_AFTER_SECONDS)
             if not done:
                 await ctx.defer()
         result = await search
         if not result.hits:
-            await ctx.send(no_match_sentence(result), ephemeral=True)
+            await ctx.send(f"{note}\n{no_match_sentence(result)}".strip(), ephemeral=True)
             return
         heading = shorten(heading, 200)
 
         async def load_page(offset: int) -> tuple[SearchResult, discord.Embed]:
-            page = await self.bot.service.search_async(query, limit, offset)
+            page = await self.bot.service.search_async(query, limit, offset, quotes_first=quotes_first)
             return page, answer_embed(page, heading, snippet_chars, _page_note(page, limit))
 
         embed = answer_embed(result, heading, snippet_chars, _page_note(result, limit))
