@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import render_result, run_console
 from bot.presenting import no_match_sentence, no_quote_sentence, who_words
-from bot.service import StoryService
+from bot.service import StateDirectoryError, StoryService
 from index.engine import SearchResult
 
 log = logging.getLogger("storybot")
@@ -58,8 +58,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+    """Entry point; returns the process exit status (2 with one `error:` line for bad settings or state folder)."""
+    try:
+        return _run_command(build_parser().parse_args(argv))
+    except StateDirectoryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         settings = settings_from(args)
     except ConfigError as error:

@@ -43,10 +43,14 @@ class Upload:
 def check_file_name(file_name: str) -> str:
     """Return the name if it is a safe, plain file name with a supported suffix; raise UploadRefused otherwise."""
     shown = file_name.encode("unicode_escape").decode("ascii")[:120]
+    if not file_name.strip():
+        raise UploadRefused("the file has no name; name it like `article.md`")
     if any(unicodedata.category(char) in {"Cc", "Cf"} for char in file_name):
         raise UploadRefused(f"`{shown}`: the file name contains control characters")
-    if "/" in file_name or "\\" in file_name or file_name in {".", ".."} or file_name.startswith("."):
+    if "/" in file_name or "\\" in file_name or file_name in {".", ".."}:
         raise UploadRefused(f"`{shown}`: the file name must be a plain name, not a path")
+    if file_name.startswith("."):
+        raise UploadRefused(f"`{shown}`: a name starting with '.' is a hidden file, which the bot ignores; rename it")
     if not SAFE_NAME.match(file_name):
         raise UploadRefused(f"`{shown}`: use only letters, digits, '.', '-' and '_' (at most 100 characters)")
     stem, suffix = os.path.splitext(file_name)

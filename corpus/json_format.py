@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 from corpus.fields import ArticleDraft, check_url, parse_published, slugify
 from corpus.models import CorpusFileError
 from corpus.text_format import split_paragraphs
+
+# A `\udXXX` escape decodes to half of a surrogate pair; alone it is no character and cannot be encoded as UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json(text: str, path: Path) -> list[ArticleDraft]:
@@ -36,12 +40,32 @@ def parse_jsonl(text: str, path: Path) -> list[ArticleDraft]:
 
 def _decode(text: str, path: Path, line: int | None) -> Any:
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         where = line if line is not None else error.lineno
         raise CorpusFileError(path, f"malformed JSON: {error.msg} (column {error.colno})", where) from None
     except (ValueError, RecursionError) as error:
         raise CorpusFileError(path, f"malformed JSON: {error}", line) from None
+    _refuse_lone_surrogates(value, text, path, line)
+    return value
+
+
+def _refuse_lone_surrogates(value: Any, text: str, path: Path, line: int | None) -> None:
+    """Raise CorpusFileError for a string (key or value) holding an unpaired `\\udXXX` escape, naming its line."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and (found := _LONE_SURROGATE.search(item)):
+            escape = f"\\u{ord(found.group()):04x}"
+            offset = text.lower().find(escape)
+            where = line if line is not None else (text.count("\n", 0, offset) + 1 if offset >= 0 else None)
+            message = f"malformed JSON: the escape {escape} is half of a surrogate pair, not a character"
+            raise CorpusFileError(path, message, where)
 
 
 def _draft(value: Any, path: Path, *, position: int | None, line: int | None) -> ArticleDraft:

@@ -113,3 +113,12 @@ def test_a_wrong_config_key_stops_with_one_clear_message(tmp_path: Path) -> None
 def test_health_is_unhealthy_without_a_running_bot(state: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["health", "--state", str(state)]) == 1
     assert "heartbeat missing" in capsys.readouterr().out
+
+
+def test_an_unusable_state_folder_is_one_clear_error_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    done = run_bot("ask", "border czar", "--state", str(blocker / "state"))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith(f"error: the state directory {blocker / 'state'}")
+    assert "Traceback" not in done.stderr
