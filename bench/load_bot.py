@@ -102,7 +102,8 @@ async def run(members: int, asks: int, paragraphs: int, with_reload: bool) -> No
             async def reload() -> tuple[float, str]:
                 if not with_reload:
                     return time.perf_counter(), "(no reload in this run)"
-                report = await s.say(s.world.moderator, "!reload", channel=s.world.news)
+                await s.emu.send_message(s.world.news, s.world.moderator, "!reload")
+                report = await s.emu.wait_for_message(s.world.news, timeout=600)
                 return time.perf_counter(), report.content
 
             with StallMeter() as stalls:

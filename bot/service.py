@@ -7,9 +7,12 @@ the serving engine in one assignment, so a member's search always sees a whole i
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +20,36 @@ from bot.config import Settings
 from corpus import Corpus, CorpusFileError, diff_corpora, load_corpus
 from corpus.files import move_to_trash, plan_upload, write_upload
 from corpus.models import Article
+from index.build_process import CHILD_BUILD_MIN_PARAGRAPHS, build_in_child
 from index.engine import EngineSettings, ProgressCallback, SearchEngine, SearchResult
 from index.store import load_or_build
 
 log = logging.getLogger(__name__)
+
+
+def settle_long_lived_objects() -> None:
+    """Move everything alive now (the corpus and engine just loaded) out of the garbage collector's scans.
+
+    A big corpus is hundreds of thousands of objects that live until the next reload; left in the collected
+    generations, every full collection walks them all while holding the interpreter lock, which stalls the event
+    loop (bench/load_bot.py). They form no reference cycles, so when a reload drops them, reference counting still
+    frees them (tests/test_service_memory.py checks that an old engine is freed).
+    """
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def collections_paused() -> Iterator[None]:
+    """No automatic garbage collection while a corpus loads (its fresh objects would trigger full collections that
+    stall the event loop), then settle what survived. Cyclic garbage made meanwhile is kept: a few objects a reload."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        settle_long_lived_objects()
+        if was_enabled:
+            gc.enable()
 
 
 class CorpusRefused(Exception):
@@ -88,6 +117,7 @@ class StoryService:
             loaded.engine.paragraph_count,
             loaded.reason,
         )
+        settle_long_lived_objects()
         return cls(settings, loaded.engine, loaded_corpus.errors)
 
     @property
@@ -145,12 +175,19 @@ class StoryService:
                 raise
 
     def _rebuild(self) -> ChangeReport:
+        with collections_paused():
+            return self._rebuild_now()
+
+    def _rebuild_now(self) -> ChangeReport:
         started = time.perf_counter()
         loaded_corpus = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
         if loaded_corpus.errors:
             raise CorpusRefused("The corpus has bad files, so nothing changed:", loaded_corpus.errors)
         old = self.corpus
-        loaded = load_or_build(loaded_corpus.articles, engine_settings(self.settings), self.settings.state_dir)
+        settings = engine_settings(self.settings)
+        if sum(len(article.paragraphs) for article in loaded_corpus.articles) >= CHILD_BUILD_MIN_PARAGRAPHS:
+            build_in_child(self.settings.corpus_dir, self.settings.max_file_bytes, settings, self.settings.state_dir)
+        loaded = load_or_build(loaded_corpus.articles, settings, self.settings.state_dir)
         self._engine = loaded.engine
         self.load_errors = ()
         summary = diff_corpora(old, loaded_corpus.corpus).summary()

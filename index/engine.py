@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -101,7 +102,9 @@ class SearchEngine:
         self._doc_starts = np.concatenate(([0], np.cumsum(counts)))
         if index.doc_count != int(self._doc_starts[-1]):
             raise ValueError(f"index has {index.doc_count} paragraphs, the corpus {int(self._doc_starts[-1])}")
-        self.quotes = QuoteBook(self.articles, self._paragraphs_with)  # found per article on first need
+        # Found per article on first need. The book reaches back through a weak reference: a cycle would keep every
+        # replaced engine (and its memory-mapped index) alive once the bot freezes long-lived objects after a reload.
+        self.quotes = QuoteBook(self.articles, _weakly(self._paragraphs_with))
 
     @classmethod
     def build(
@@ -225,3 +228,14 @@ def _contains_phrase(tokens: Sequence, phrase: Sequence[str]) -> bool:
     terms = [token.term for token in tokens]
     width = len(phrase)
     return any(terms[i : i + width] == list(phrase) for i in range(len(terms) - width + 1))
+
+
+def _weakly(method: Callable[[str], Iterator[tuple[int, str]]]) -> Callable[[str], Iterator[tuple[int, str]]]:
+    """`method`, called through a weak reference to its object (nothing, once the object is gone)."""
+    reference = weakref.WeakMethod(method)
+
+    def call(word: str) -> Iterator[tuple[int, str]]:
+        bound = reference()
+        return bound(word) if bound is not None else iter(())
+
+    return call
