@@ -13,7 +13,7 @@ import numpy as np
 from corpus.models import Article, Paragraph
 from index.bm25 import BM25Params, CompiledIndex
 from index.coverage import framing_terms, query_coverage
-from index.questions import without_question_frame
+from index.questions import asks_when, mentions_a_time, without_question_frame
 from index.quote_book import QUOTE_CHECK_LIMIT, QuoteBook, query_weights, quoted_first
 from index.quotes import Quote
 from index.snippets import Span, best_fragment, format_fragment, highlight_spans
@@ -22,6 +22,8 @@ from index.tokenizer import Tokenizer, TokenizerSettings
 ENGINE_FORMAT = 1
 # A quoted phrase is checked word by word on at most this many candidate paragraphs (best BM25 first).
 PHRASE_CHECK_LIMIT = 2_000
+# `when …` questions: how many of the best passages are looked at for one that says when.
+WHEN_CHECK_LIMIT = 10
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -160,7 +162,9 @@ class SearchEngine:
             return SearchResult(query, (), offset, no_match=NoMatch.UNKNOWN_WORDS, unknown_terms=unknown)
 
         wanted = offset + limit + 1  # one more than the page tells whether there is a next page
-        ranked = self.index.top_k(parsed.terms, max(wanted, QUOTE_CHECK_LIMIT) if quotes_first else wanted)
+        when = asks_when(query) and not quotes_first
+        depth = max(wanted, QUOTE_CHECK_LIMIT) if quotes_first else max(wanted, WHEN_CHECK_LIMIT) if when else wanted
+        ranked = self.index.top_k(parsed.terms, depth)
         phrase_docs = self._phrase_docs(parsed.phrases, parsed.terms)
         if phrase_docs:
             phrase_set = set(phrase_docs)
@@ -173,6 +177,8 @@ class SearchEngine:
         if quotes_first:
             weights = query_weights(self.index, parsed.terms, framing_terms(self.settings.tokenizer))
             ranked, quoted = quoted_first(self.quotes, ranked, weights, self.place, self.tokenizer.terms)
+        if when:
+            ranked = self._dated_first(ranked, parsed.terms)
         if ranked and not phrase_set and self._too_weak(parsed.terms, ranked[0][0]):
             return SearchResult(query, (), offset, no_match=NoMatch.WEAK_MATCH, unknown_terms=unknown)
         page = ranked[offset : offset + limit]
@@ -188,6 +194,18 @@ class SearchEngine:
             unknown_terms=unknown,
             quote_found=bool(quoted) if quotes_first else None,
         )
+
+    def _dated_first(self, ranked: list[tuple[int, float]], terms: Sequence[str]) -> list[tuple[int, float]]:
+        """For `when …` questions: among the first WHEN_CHECK_LIMIT passages, those that say when (a date, a year, a
+        weekday) and hold at least half of the question come first, each group still in score order."""
+        framing = framing_terms(self.settings.tokenizer)
+        head, tail = ranked[:WHEN_CHECK_LIMIT], ranked[WHEN_CHECK_LIMIT:]
+        dated = [
+            pair
+            for pair in head
+            if mentions_a_time(self.place(pair[0])[2]) and query_coverage(self.index, terms, pair[0], framing) >= 0.5
+        ]
+        return dated + [pair for pair in head if pair not in dated] + tail
 
     def _too_weak(self, terms: Sequence[str], doc: int) -> bool:
         """Whether the first passage holds less of the question than `min_coverage` (see index/coverage.py)."""

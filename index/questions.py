@@ -25,3 +25,26 @@ def without_question_frame(question: str) -> str:
     """The question without its opening question word and auxiliary; unchanged when nothing else would remain."""
     rest = _FRAME.sub("", question, count=1)
     return rest if _WORD.search(rest) else question
+
+
+_WHEN = re.compile(r"^\s*when\b", re.IGNORECASE)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,4}}|\d{{1,2}}\s+(?:{_MONTHS})\b|(?:1[89]|20)\d\d\b"
+    r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight)\b"
+    r"|(?:last|next|this)\s+(?:week|month|year|spring|summer|fall|autumn|winter))",
+    re.IGNORECASE,
+)
+
+
+def asks_when(question: str) -> bool:
+    """Whether the question asks when something happened (`when did …`)."""
+    return bool(_WHEN.match(question))
+
+
+def mentions_a_time(text: str) -> bool:
+    """Whether the text says when: a month and day or year, a year, a weekday, `last week` and the like."""
+    return bool(_DATE.search(text))

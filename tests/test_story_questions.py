@@ -72,8 +72,6 @@ QUESTIONS: list[tuple[str, set[tuple[str, int]]]] = [
 
 # Questions the engine still gets wrong, and why; each must keep failing (strict), so a fix shows up.
 KNOWN_FAILURES = {
-    "when did Biden give Harris the border assignment": "words, not dates: the paragraphs restating the question "
-    "(‘when Biden gave her the border assignment’) outrank the one giving the date (March 2021, 4th)",
     "what did Harris call on Trump to do": "the answer says ‘She also called on Trump to debate her’ (no ‘Harris’), "
     "while ‘do’ matches ‘doing’ and ‘call’ matches ‘her calls with foreign leaders’ in shorter paragraphs (5th)",
 }
