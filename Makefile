@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: run test lint format setup bench clean
+.PHONY: run test lint format setup bench soak clean
 
 $(READY): requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ test: $(READY)
 lint: $(READY)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+bench: $(READY)
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/bench_engines.py $(BENCH_ARGS)
+
+soak: $(READY)
+	$(BIN)/python -m pytest -q -s -m soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,8 +2,9 @@
 
 Scores are defined as rank_bm25 0.2.2 computes them (its idf variants, its epsilon floor for Okapi, a repeated
 query word counted once per occurrence, BM25+'s delta·idf for absent words) so the two can be compared exactly.
-A query only reads the postings of its own words: candidates are ranked by precomputed float32 weights, and the
-few that can reach the top k are rescored exactly in float64 from term frequencies, lengths and idf.
+A query only reads the postings of its own words, and prunes where it can (index/topk.py: MaxScore, then a dense
+float32 sum): candidates are ranked by precomputed float32 weights, and the few that can reach the top k are
+rescored exactly in float64 from term frequencies, lengths and idf.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from index.postings import POSTINGS_DTYPES, Postings, SortedTerms, compile_postings, top_band
+from index.postings import POSTINGS_DTYPES, Postings, SortedTerms, compile_postings
 from index.postings_io import IndexFormatError, load_arrays, save_arrays
+from index.topk import Word, pruned_band, top_band
 
 __all__ = ["BM25Params", "CompiledIndex", "IndexFormatError"]
 
 DEFAULT_DELTA = {"plus": 1.0, "l": 0.5}
-# A float32 weight is within 2**-24 (relative) of its float64 value; 2**-22 leaves room for the float64 sums.
-_WEIGHT_ERROR = 2.0**-22
+# A float32 weight is within 2**-24 (relative) of its float64 value, a count times it and each float32 addition
+# of the dense sum add as much again: (words + 3)·2**-24 of the largest possible score bounds the error.
+_ULP = 2.0**-24
 _WEIGHT_CHUNK = 1 << 22
 
 
@@ -88,16 +91,22 @@ def _contribution(params: BM25Params, delta: float, idf: Any, tf: np.ndarray, no
 class CompiledIndex:
     """An immutable BM25 index over numbered documents (paragraphs), in memory or memory-mapped from disk."""
 
-    def __init__(self, params: BM25Params, postings: Postings, idf: np.ndarray, weights: np.ndarray) -> None:
+    def __init__(
+        self, params: BM25Params, postings: Postings, idf: np.ndarray, weights: np.ndarray, bounds: np.ndarray
+    ) -> None:
         self.params = params
-        self._postings = postings
-        self._idf = idf
-        self._weights = weights
-        self._terms = SortedTerms(postings.vocab_blob, postings.vocab_offsets)
-        self.avgdl = postings.token_count / self.doc_count if self.doc_count else 0.0
-        for array in self.arrays.values():
+        self._mapped = {**postings.arrays, "idf": idf, "weights": weights, "bounds": bounds}
+        for array in self._mapped.values():
             if array.flags.writeable:
                 array.flags.writeable = False
+        # Plain ndarray views of the same memory: slicing an np.memmap costs microseconds of Python each time.
+        plain = {name: array.view(np.ndarray) for name, array in self._mapped.items()}
+        self._postings = Postings(**{name: plain[name] for name in POSTINGS_DTYPES}, token_count=postings.token_count)
+        self._idf = plain["idf"]
+        self._weights = plain["weights"]
+        self._bounds = plain["bounds"]  # float32 per term: its largest |weight|, the MaxScore bound
+        self._terms = SortedTerms(postings.vocab_blob, postings.vocab_offsets)
+        self.avgdl = postings.token_count / self.doc_count if self.doc_count else 0.0
 
     @classmethod
     def build(cls, docs: Sequence[Sequence[str]], params: BM25Params) -> CompiledIndex:
@@ -116,12 +125,13 @@ class CompiledIndex:
                 part = slice(start, start + _WEIGHT_CHUNK)
                 tf, doc = postings.tf[part], postings.doc_ids[part]
                 weights[part] = _contribution(params, delta, idf[term_of[part]], tf, norm[doc])
-        return cls(params, postings, idf, weights)
+        bounds = np.maximum.reduceat(np.abs(weights), postings.offsets[:-1]) if weights.size else np.zeros(0)
+        return cls(params, postings, idf, weights, bounds.astype(np.float32))
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array of the index by name (read-only; numpy memmaps when loaded from disk)."""
-        return {**self._postings.arrays, "idf": self._idf, "weights": self._weights}
+        return dict(self._mapped)
 
     @property
     def doc_count(self) -> int:
@@ -214,9 +224,15 @@ class CompiledIndex:
         if k <= 0 or not query:
             return []
         # Candidates are ranked by float32 weights, then the band that can hold the exact top k is rescored.
-        error = _WEIGHT_ERROR * sum(count * self._weight_bound(*found) for found, count in query)
-        spans = [(start, stop, count) for (_, start, stop), count in query]
-        docs = top_band(self._postings, self._weights, spans, k, error).astype(np.int64)
+        error = (len(query) + 3) * _ULP * sum(count * self._weight_bound(*found) for found, count in query)
+        band = None
+        if len(query) > 1 and all(self._idf[term_id] >= 0 for (term_id, _, _), _ in query):  # weights all ≥ 0
+            words = [Word(start, stop, count, float(self._bounds[term])) for (term, start, stop), count in query]
+            band = pruned_band(self._postings, self._weights, words, k, error)
+        if band is None:
+            spans = [(start, stop, count) for (_, start, stop), count in query]
+            band = top_band(self._postings, self._weights, spans, k, error)
+        docs = band.astype(np.int64)
         exact = self.scores(terms, docs)
         positive = exact > 0
         docs, exact = docs[positive], exact[positive]
@@ -225,10 +241,10 @@ class CompiledIndex:
 
     def _weight_bound(self, term_id: int, start: int, stop: int) -> float:
         """The largest magnitude of a term's exact contribution to a score, to bound float32 rounding."""
-        idf = float(self._idf[term_id])
-        weights = self._weights[start:stop]  # all of one sign, idf's
-        bound = float(weights.max()) if idf >= 0 else -float(weights.min())
-        return bound + abs(idf) * self.params.effective_delta if self.params.variant == "plus" else bound
+        bound = float(self._bounds[term_id])  # the weights are all of one sign, idf's
+        if self.params.variant == "plus":
+            return bound + abs(float(self._idf[term_id])) * self.params.effective_delta
+        return bound
 
     def save(self, directory: Path, key: str) -> None:
         """Write the index under `directory` as a new generation and switch to it atomically (see postings_io)."""
@@ -256,10 +272,10 @@ class CompiledIndex:
         counts = {name: manifest.get(name) for name in ("doc_count", "term_count", "posting_count", "token_count")}
         if not all(isinstance(count, int) and count >= 0 for count in counts.values()):
             raise IndexFormatError("the manifest's document, term, posting or token count is missing or invalid")
-        if set(arrays) != {*POSTINGS_DTYPES, "idf", "weights"}:
+        if set(arrays) != {*POSTINGS_DTYPES, "idf", "weights", "bounds"}:
             raise IndexFormatError(f"the saved index has the arrays {sorted(arrays)}, not those of this version")
         postings = Postings(**{name: arrays[name] for name in POSTINGS_DTYPES}, token_count=counts["token_count"])
-        idf, weights = arrays["idf"], arrays["weights"]
+        idf, weights, bounds = arrays["idf"], arrays["weights"], arrays["bounds"]
         found = {"doc_count": postings.doc_len.size, "term_count": idf.size, "posting_count": postings.doc_ids.size}
         try:
             postings.check()
@@ -267,8 +283,10 @@ class CompiledIndex:
                 raise ValueError(f"idf holds {idf.dtype.str}{list(idf.shape)}, expected a float64 per term")
             if weights.shape != postings.doc_ids.shape or weights.dtype != np.float32:
                 raise ValueError(f"weights hold {weights.dtype.str}{list(weights.shape)}, expected float32s")
+            if bounds.shape != idf.shape or bounds.dtype != np.float32:
+                raise ValueError(f"bounds hold {bounds.dtype.str}{list(bounds.shape)}, expected a float32 per term")
             if any(counts[name] != found[name] for name in found):
                 raise ValueError(f"the arrays hold {found}, the manifest says {counts}")
         except ValueError as error:
             raise IndexFormatError(f"the saved index is inconsistent: {error}") from None
-        return cls(params, postings, idf, weights)
+        return cls(params, postings, idf, weights, bounds)

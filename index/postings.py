@@ -10,10 +10,6 @@ from itertools import chain
 
 import numpy as np
 
-# Add up several words' postings in an array of every document when they number at least 1 / DENSE_RATIO of the
-# documents, else by sorting them by document. Measured (bench corpus): best at 10^6 documents, a wash at 10^5.
-DENSE_RATIO = 8
-_SAMPLE = 1024
 POSTINGS_DTYPES = {
     "vocab_blob": ("u1",),
     "vocab_offsets": ("i8",),
@@ -96,11 +92,19 @@ class Postings:
             raise ValueError("a posting names a document outside the index")
 
 
+def _stable_order(ranks: np.ndarray, term_count: int) -> np.ndarray:
+    """The permutation that sorts `ranks` (non-negative int32 below `term_count`) stably, by 16-bit radix passes."""
+    if term_count <= 1 << 16:
+        return np.argsort(ranks.astype(np.uint16), kind="stable")
+    low = np.argsort((ranks & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((ranks[low] >> 16).astype(np.uint16), kind="stable")]
+
+
 def compile_postings(docs: Sequence[Sequence[str]]) -> Postings:
     """Count every (term, document) pair of already-tokenized documents into sorted CSR postings.
 
-    Python touches each token exactly once (to map it to an id, inside a C-level iterator); counting and sorting
-    are numpy operations on (term, document) keys.
+    Python touches each token exactly once (to map it to an id, inside a C-level iterator); grouping (a stable
+    radix sort by term) and counting are numpy operations.
     """
     doc_count = len(docs)
     doc_len = np.fromiter(map(len, docs), dtype=np.int64, count=doc_count)
@@ -118,90 +122,36 @@ def compile_postings(docs: Sequence[Sequence[str]]) -> Postings:
     np.cumsum(np.fromiter(map(len, sorted_terms), dtype=np.int64, count=len(order)), out=vocab_offsets[1:])
     vocab_blob = np.frombuffer(b"".join(sorted_terms), dtype=np.uint8)
 
-    # One int64 key per token, term-major: sorting them groups each term's postings in document order.
-    stride = max(doc_count, 1)
-    keys = rank[token_ids]
+    # Tokens are in document order, so a stable sort by term alone groups each term's postings in document order:
+    # numpy sorts 16-bit keys stably by radix (O(n)), so ranks go through one or two 16-bit passes (LSD).
+    ranks = rank.astype(np.int32)[token_ids]
     del token_ids
-    keys *= stride
-    keys += np.repeat(np.arange(doc_count, dtype=np.int64), doc_len)
-    keys.sort()
+    order = _stable_order(ranks, len(sorted_terms))
+    sorted_ranks = ranks[order]
+    del ranks
+    sorted_docs = np.repeat(np.arange(doc_count, dtype=np.int32), doc_len)[order]
+    del order
     boundary = np.empty(token_count, dtype=bool)
     boundary[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=boundary[1:])
+    np.not_equal(sorted_docs[1:], sorted_docs[:-1], out=boundary[1:])
+    boundary[1:] |= sorted_ranks[1:] != sorted_ranks[:-1]
     starts = np.flatnonzero(boundary)
     del boundary
-    tf = np.diff(starts, append=token_count)
+    tf = np.empty(starts.size, dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=tf[:-1])
+    tf[-1:] = token_count - starts[-1:]
     tf = tf.astype(np.min_scalar_type(int(tf.max())) if tf.size else np.uint8)
-    unique = keys[starts]
-    del keys, starts
-    offsets = np.searchsorted(unique, np.arange(len(order) + 1, dtype=np.int64) * stride)
-    unique %= stride
+    doc_ids = sorted_docs[starts]
+    del sorted_docs
+    offsets = np.zeros(len(sorted_terms) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sorted_ranks[starts], minlength=len(sorted_terms)), out=offsets[1:])
+    del sorted_ranks, starts
     return Postings(
         vocab_blob=vocab_blob,
         vocab_offsets=vocab_offsets,
         offsets=offsets,
-        doc_ids=unique.astype(np.int32),
+        doc_ids=doc_ids,
         tf=tf,
         doc_len=doc_len.astype(np.int32),
         token_count=token_count,
     )
-
-
-def _kth_largest(values: np.ndarray, k: int) -> float:
-    """The k-th largest of `values` (1 <= k <= values.size), by selection, never sorting them all.
-
-    np.partition slows down some twentyfold on arrays where one repeated value dominates (common here: many
-    documents share a length and a term frequency), so a strided sample's k-th largest, a lower bound of the
-    answer, first cuts the array down to the values that can matter.
-    """
-    if values.size > 16 * _SAMPLE and k <= _SAMPLE:
-        sample = values[:: values.size // _SAMPLE]
-        values = values[values >= np.partition(sample, sample.size - k)[sample.size - k]]
-    return float(np.partition(values, values.size - k)[values.size - k])
-
-
-def _within_band(docs: np.ndarray, approx: np.ndarray, k: int, error: float) -> np.ndarray:
-    """The documents whose approximate score is at least the k-th best minus 2·error."""
-    if docs.size <= k:
-        return docs
-    return docs[approx >= _kth_largest(approx, k) - 2 * error]
-
-
-def top_band(
-    postings: Postings, weights: np.ndarray, spans: Sequence[tuple[int, int, int]], k: int, error: float
-) -> np.ndarray:
-    """Every document that can be among the k best by Σ count·weight over the postings `spans` (start, stop, count).
-
-    Scores are only known to ±`error`: a document of the exact top k has an approximate score within 2·error of
-    the k-th best approximate one, so that band (rarely much more than k documents) is returned, in no particular
-    order. Only documents with a posting in `spans` are returned, and only those postings are read.
-    """
-    doc_ids, doc_count = postings.doc_ids, postings.doc_len.size
-    if len(spans) == 1:  # one word: its weights are the scores (a repeat scales them all alike)
-        start, stop, _ = spans[0]
-        return _within_band(np.asarray(doc_ids[start:stop]), np.asarray(weights[start:stop]), k, error)
-    parts = [
-        (doc_ids[start:stop], np.multiply(weights[start:stop], count, dtype=np.float64)) for start, stop, count in spans
-    ]
-    if sum(docs.size for docs, _ in parts) * DENSE_RATIO < doc_count:
-        docs = np.concatenate([docs for docs, _ in parts])
-        order = np.argsort(docs, kind="stable")  # merges the words' already sorted runs
-        docs = docs[order]
-        starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
-        return _within_band(
-            docs[starts], np.add.reduceat(np.concatenate([w for _, w in parts])[order], starts), k, error
-        )
-    sums = np.zeros(doc_count)
-    for docs, part in parts:  # a word's documents are distinct, but np.add.at would not mind
-        np.add.at(sums, docs, part)
-    positive = np.flatnonzero(sums > 0)
-    if positive.size >= k:
-        approx = sums[positive]
-        threshold = _kth_largest(approx, k) - 2 * error
-        if threshold > 0:  # then no document without a query word (sum 0) is in the band
-            return positive[approx >= threshold]
-    present = np.zeros(doc_count, dtype=bool)
-    for docs, _ in parts:
-        present[docs] = True
-    candidates = np.flatnonzero(present)
-    return _within_band(candidates, sums[candidates], k, error)

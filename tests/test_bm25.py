@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
-import index.postings as postings
 from index.bm25 import BM25Params, CompiledIndex
+from tests.bm25_strategies import STRATEGIES, forced
 
 WORDS = ["ant", "bee", "cat", "dog", "eel", "fox", "gnu"]
 UNKNOWN = ["yak", "zebu"]
@@ -87,11 +87,11 @@ def test_plus_and_l_match_rank_bm25(
     check_against_reference(docs, query, BM25Params(variant=variant, k1=k1, b=b, delta=delta))
 
 
-@pytest.mark.parametrize("dense_ratio", [0, 10**9], ids=["sparse-accumulation", "dense-accumulation"])
+@pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
-def test_larger_corpus_top_k_matches_rank_bm25(variant: str, dense_ratio: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hundreds of candidates, many with equal scores, through both ways of adding up the postings."""
-    monkeypatch.setattr(postings, "DENSE_RATIO", dense_ratio)
+def test_larger_corpus_top_k_matches_rank_bm25(variant: str, strategy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hundreds of candidates, many with equal scores, through every way of choosing the candidates."""
+    forced(strategy, monkeypatch)
     rng = random.Random(7)
     vocabulary = [f"w{i}" for i in range(300)]
     weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
@@ -103,14 +103,14 @@ def test_larger_corpus_top_k_matches_rank_bm25(variant: str, dense_ratio: int, m
         check_query(index, model, docs, query)
 
 
-@pytest.mark.parametrize("dense_ratio", [0, 10**9], ids=["sparse-accumulation", "dense-accumulation"])
+@pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("k1", np.linspace(1.3520787, 1.3520807, 11).tolist())
 def test_top_k_is_exact_where_float32_weights_would_rank_two_documents_the_wrong_way_round(
-    k1: float, dense_ratio: int, monkeypatch: pytest.MonkeyPatch
+    k1: float, strategy: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Near k1 = 1.35208 (with b = 0) documents 0 and 1 score within ~1e-8 of each other and, for some of these k1,
     # their float32 ranking weights order them the other way round; the exact rescoring must still pick the winner.
-    monkeypatch.setattr(postings, "DENSE_RATIO", dense_ratio)
+    forced(strategy, monkeypatch)
     docs = [["a", "b", "b", "b"], ["a", "a", "b"], ["b"], ["b"], *[["z"]] * 16]
     params = BM25Params(k1=k1, b=0.0)
     expected = reference(docs, params).get_scores(["a", "b"])
@@ -247,3 +247,16 @@ def test_the_fingerprint_changes_only_with_what_changes_scores() -> None:
     plus = BM25Params(variant="plus")
     assert plus.fingerprint == BM25Params(variant="plus", delta=1.0, epsilon=0.9).fingerprint
     assert plus.fingerprint != BM25Params(variant="plus", delta=0.5).fingerprint != base.fingerprint
+
+
+def test_a_vocabulary_beyond_65536_terms_keeps_every_posting_in_document_order() -> None:
+    # Terms are grouped by two 16-bit radix passes above 65,536 distinct terms.
+    docs = [[f"a{i}", f"b{i % 40_000}", "shared", f"a{i}"] for i in range(34_000)]
+    docs += [[f"b{i}", "shared"] for i in range(2_000)]
+    params = BM25Params()
+    index = CompiledIndex.build(docs, params)
+    assert index.term_count == 68_001 > 1 << 16
+    assert index.matching_docs("b7").tolist() == [7, 34_007]
+    assert index.matching_docs("shared").tolist() == list(range(len(docs)))
+    assert index.df("a33999") == 1
+    check_query(index, reference(docs, params), docs, ["a12", "b12", "shared"])
