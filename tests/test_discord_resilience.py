@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.command_sync import sync_if_changed
 from tests.bot_harness import make_bot, make_settings, stage
 from tests.discord_emulator.fixtures import running_bot, running_emulator
 
@@ -67,9 +68,10 @@ async def test_commands_sync_once_then_only_when_changed(tmp_path: Path) -> None
             }
             assert all(command.get("contexts") == [0] for command in synced), "offered in servers only"
         puts = [r for r in emu.requests if r.startswith("PUT ") and r.endswith("/commands")]
-        async with running_bot(await make_bot(settings), emu):
-            pass
-        assert [r for r in emu.requests if r.startswith("PUT ") and r.endswith("/commands")] == puts
+        async with running_bot(await make_bot(settings), emu) as again:
+            assert [r for r in emu.requests if r.startswith("PUT ") and r.endswith("/commands")] == puts
+            assert await sync_if_changed(again, settings, force=True), "`python -m bot sync` forces it"
+        assert len([r for r in emu.requests if r.startswith("PUT ") and r.endswith("/commands")]) == len(puts) + 1
         emu.assert_no_violations()
 
 
