@@ -16,9 +16,12 @@ from corpus.text_format import split_paragraphs
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def parse_json(text: str, path: Path) -> list[ArticleDraft]:
-    """An article object, or a list of article objects (each then gets its own id or its position as id)."""
-    value = _decode(text, path, line=None)
+def parse_json(text: str, path: Path, *, from_utf8: bool = False) -> list[ArticleDraft]:
+    """An article object, or a list of article objects (each then gets its own id or its position as id).
+
+    `from_utf8` says the text was decoded from UTF-8 strictly, so it holds no lone surrogate of its own.
+    """
+    value = _decode(text, path, line=None, surrogates=_may_hold_lone_surrogates(text, from_utf8))
     if isinstance(value, dict):
         return [_draft(value, path, position=None, line=None)]
     if isinstance(value, list):
@@ -28,17 +31,66 @@ def parse_json(text: str, path: Path) -> list[ArticleDraft]:
     raise CorpusFileError(path, f"must hold an article object or a list of them, not {_kind(value)}")
 
 
-def parse_jsonl(text: str, path: Path) -> list[ArticleDraft]:
-    """One article object per non-blank line; errors name the line."""
+def parse_jsonl(text: str, path: Path, *, from_utf8: bool = False) -> list[ArticleDraft]:
+    """One article object per non-blank line; errors name the line. `from_utf8`: as for parse_json."""
     drafts: list[ArticleDraft] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            value = _decode(line, path, line=number)
+    surrogates = _may_hold_lone_surrogates(text, from_utf8)
+    number, start, size = 0, 0, len(text)
+    while start <= size:  # the lines of text.split("\n"), without copying them out of the text
+        number += 1
+        stop = text.find("\n", start)
+        stop = size if stop < 0 else stop
+        value = _decode_line(text, start, stop)
+        if value is _SLOW or (surrogates and value is not _BLANK):
+            line = text[start:stop]
+            if line.isspace():
+                value = _BLANK
+            else:
+                check = surrogates and _may_hold_lone_surrogates(line, from_utf8)
+                value = _decode(line, path, line=number, surrogates=check)
+        if value is not _BLANK:
             drafts.append(_draft(value, path, position=len(drafts) + 1, line=number))
+        start = stop + 1
     return drafts
 
 
-def _decode(text: str, path: Path, line: int | None) -> Any:
+_BLANK, _SLOW = object(), object()
+_DECODER = json.JSONDecoder()  # the decoder json.loads uses
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")  # what json.loads skips around a value
+
+
+def _decode_line(text: str, start: int, stop: int) -> Any:
+    """The value of json.loads(text[start:stop]) when the fast way gives exactly that, else _BLANK or _SLOW.
+
+    _BLANK: the line holds only JSON whitespace. _SLOW: the line itself must go to json.loads, for its value or
+    its error: a line starting with a BOM or other whitespace (it may be blank), malformed JSON, or a value that
+    would only parse by running past the end of the line.
+    """
+    first = _JSON_SPACE.match(text, start, stop).end()
+    if first == stop:
+        return _BLANK
+    if text[start] == "\ufeff" or text[first].isspace():
+        return _SLOW
+    try:
+        value, end = _DECODER.raw_decode(text, first)
+    except (ValueError, RecursionError):
+        return _SLOW
+    if end > stop or _JSON_SPACE.match(text, end, stop).end() != stop:
+        return _SLOW
+    return value
+
+
+def _may_hold_lone_surrogates(text: str, from_utf8: bool) -> bool:
+    """Whether json.loads(text) may give a string with a lone surrogate: only a `\\udXXX` escape or one in the text.
+
+    A cheap test, so that the walk over every decoded value runs only for the rare text that needs it.
+    """
+    if "\\" in text and ("\\ud" in text or "\\uD" in text):
+        return True
+    return not from_utf8 and not text.isascii() and _LONE_SURROGATE.search(text) is not None
+
+
+def _decode(text: str, path: Path, line: int | None, *, surrogates: bool = True) -> Any:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
@@ -46,7 +98,8 @@ def _decode(text: str, path: Path, line: int | None) -> Any:
         raise CorpusFileError(path, f"malformed JSON: {error.msg} (column {error.colno})", where) from None
     except (ValueError, RecursionError) as error:
         raise CorpusFileError(path, f"malformed JSON: {error}", line) from None
-    _refuse_lone_surrogates(value, text, path, line)
+    if surrogates:
+        _refuse_lone_surrogates(value, text, path, line)
     return value
 
 
@@ -136,10 +189,10 @@ def _paragraphs(value: dict[str, Any], fail: Callable[[str], CorpusFileError]) -
         raise fail(f"`paragraphs` must be a list of strings, not {_kind(items)}")
     if not items:
         raise fail("`paragraphs` is empty")
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, str) or not item.strip():
-            raise fail(f"`paragraphs` entry {number} must be a non-empty string")
-    return [item.strip() for item in items]
+    paragraphs = [item.strip() if isinstance(item, str) else "" for item in items]
+    if not all(paragraphs):
+        raise fail(f"`paragraphs` entry {paragraphs.index('') + 1} must be a non-empty string")
+    return paragraphs
 
 
 def _kind(value: Any) -> str:
