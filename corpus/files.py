@@ -120,7 +120,7 @@ def move_to_trash(file: Path, corpus_dir: Path, state_dir: Path) -> Path:
     else:
         atomic_write(destination, file.read_bytes())
         file.unlink()
-    _fsync_directory(corpus_dir)
+    fsync_directory(corpus_dir)
     return destination
 
 
@@ -128,17 +128,23 @@ def atomic_write(target: Path, data: bytes) -> None:
     """Write `data` to `target` so that a crash leaves either the old file or the new one, never half of it."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_durably(temporary, data)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-    _fsync_directory(target.parent)
+    fsync_directory(target.parent)
 
 
-def _fsync_directory(directory: Path) -> None:
+def write_durably(path: Path, data: bytes) -> None:
+    """Write `data` to `path` and fsync it (not atomic on its own: see `atomic_write`)."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a directory's entries (new, renamed or deleted files) durable."""
     descriptor = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from corpus.files import atomic_write
 
 Ranking = Sequence[tuple[str, float]]
 Run = Mapping[str, Ranking]
@@ -226,14 +226,4 @@ def write_trec_run(run: Run, path: Path, tag: str) -> None:
                     raise ValueError(f"id {value!r} must be non-empty and contain no whitespace")
             lines.append(f"{query_id} Q0 {doc_id} {rank} {score!r} {tag}\n")
     path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o644)  # mkstemp creates it private; a run file is meant to be shared
-            handle.writelines(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, "".join(lines).encode("utf-8"))

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from corpus.files import fsync_directory, write_durably
+
 try:
     import fcntl
 except ImportError:  # not POSIX: concurrent saves into one directory are then not serialised
@@ -65,22 +67,6 @@ class _ChecksumWriter:
         self.crc32 = zlib.crc32(view, self.crc32)
         self.size += view.nbytes
         return self._raw.write(view)
-
-
-def _fsync_directory(path: Path) -> None:
-    """Make a directory's entries (new, renamed or deleted files) durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _write_array(generation: Path, name: str, array: np.ndarray) -> dict[str, Any]:
@@ -130,16 +116,16 @@ def save_arrays(directory: Path, key: str, metadata: Mapping[str, Any], arrays: 
         try:
             entries = [_write_array(generation, name, array) for name, array in arrays.items()]
             manifest = {"magic": MAGIC, "format_version": FORMAT_VERSION, "key": key, **metadata, "arrays": entries}
-            _write_durably(generation / MANIFEST_FILE, json.dumps(manifest, indent=1).encode())
-            _fsync_directory(generation)
+            write_durably(generation / MANIFEST_FILE, json.dumps(manifest, indent=1).encode())
+            fsync_directory(generation)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)  # best effort: a later save would remove it anyway
             raise
 
         pending = directory / f"{CURRENT_FILE}.tmp"
-        _write_durably(pending, generation.name.encode("ascii"))
+        write_durably(pending, generation.name.encode("ascii"))
         os.replace(pending, directory / CURRENT_FILE)
-        _fsync_directory(directory)
+        fsync_directory(directory)
 
         for child in directory.iterdir():
             if child.name.startswith(GENERATION_PREFIX) and child != generation and child.is_dir():
