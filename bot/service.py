@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from corpus import Corpus, CorpusFileError, diff_corpora, load_corpus
+from corpus.directory import collector_paused
 from corpus.files import move_to_trash, plan_upload, write_upload
 from corpus.models import Article
 from index.build_process import CHILD_BUILD_MIN_PARAGRAPHS, build_in_child
@@ -42,14 +43,11 @@ def settle_long_lived_objects() -> None:
 def collections_paused() -> Iterator[None]:
     """No automatic garbage collection while a corpus loads (its fresh objects would trigger full collections that
     stall the event loop), then settle what survived. Cyclic garbage made meanwhile is kept: a few objects a reload."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        settle_long_lived_objects()
-        if was_enabled:
-            gc.enable()
+    with collector_paused():
+        try:
+            yield
+        finally:
+            settle_long_lived_objects()
 
 
 class CorpusRefused(Exception):

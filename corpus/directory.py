@@ -109,7 +109,7 @@ def load_corpus(directory: Path, *, max_bytes: int) -> CorpusLoad:
     articles: list[Article] = []
     errors: list[CorpusFileError] = []
     skipped: list[Path] = []
-    with _collector_paused():
+    with collector_paused():
         for entry in entries:
             if entry.name.startswith("."):
                 continue
@@ -138,7 +138,7 @@ def load_corpus(directory: Path, *, max_bytes: int) -> CorpusLoad:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while loading.
 
     Loading creates millions of long-lived objects (a model per paragraph) and next to no cyclic garbage; the collector
