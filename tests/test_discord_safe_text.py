@@ -22,7 +22,7 @@ OWN_LINK = "https://news.example/nitro-story?id=7&ref=(feed)"
 def hostile_article(role: int, user: int, channel: int) -> dict[str, object]:
     """Every trick in one article: the title, the paragraphs and a second article's address."""
     return {
-        "title": f"[Free Nitro](https://evil.example/t) **FREE** ||gift|| <@&{role}> \u202eelbisivni\u202c disc\u200bord",
+        "title": f"[Free Nitro](https://evil.example/t) **FREE** ||gift|| <@&{role}> \u202eelbisivni\u202c d\u200bisc",
         "url": OWN_LINK,
         "published": "2024-08-01",
         "paragraphs": [
@@ -31,7 +31,7 @@ def hostile_article(role: int, user: int, channel: int) -> dict[str, object]:
             "# Heading nitro\n> quoted nitro\n- listed nitro\n1. numbered nitro\n-# subtext nitro",
             "||spoiler nitro|| **bold nitro** __underlined nitro__ ~~struck nitro~~ `code nitro` ```fenced nitro```",
             f"<t:0:R> <:nitro:1> <a:nitro:2> <@&{role}> <@{user}> <#{channel}> @everyone @here </who:1> nitro",
-            "RTL \u202egift nitro\u202c and \u2066isolated\u2069 nitro, zero\u200bwidth \ufeffjoiners\u2060 \u061cmarks",
+            "RTL \u202egift nitro\u202c and \u2066isolated\u2069 nitro, zero\u200bwidth \ufeffjoin\u2060 \u061cmarks",
             "Emoji 👩🏽‍💻 🇺🇸 nitro שלום عربي [nitro](<https://evil.example/angle>)",
         ],
     }

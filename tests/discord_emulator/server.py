@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 UNAUTHENTICATED = ("/webhooks/", "/interactions/")  # interaction webhooks authenticate by their token
-REASONS = {403: "Missing Permissions", 404: "Unknown Message", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+REASONS = {
+    403: "Missing Permissions",
+    404: "Unknown Message",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 def fault_response(fault: FaultRule, route: str) -> web.Response:
