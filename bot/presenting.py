@@ -85,8 +85,8 @@ def no_quote_sentence(result: SearchResult) -> str | None:
 
 
 def markdown_bold(text: str) -> str:
-    """Text in Markdown bold, as both the terminal and Discord show a speaker."""
-    return f"**{text}**"
+    """Text in Markdown bold, as both the terminal and Discord show a speaker (nothing to mark: unchanged)."""
+    return f"**{text}**" if text.strip() else text
 
 
 def passage_text(

@@ -56,8 +56,12 @@ class Asking(commands.Cog):
         )
 
     async def cog_check(self, ctx: commands.Context) -> bool:
-        """Prefix answers are embeds: without Embed Links Discord would drop them and post an empty message."""
-        if ctx.interaction is None and ctx.guild is not None and not ctx.channel.permissions_for(ctx.me).embed_links:
+        """Prefix answers are embeds: without Embed Links Discord would drop them and post an empty message. (A channel
+        discord.py has not cached knows no permissions: the answer is tried.)"""
+        channel = ctx.channel
+        if ctx.interaction is not None or ctx.guild is None or isinstance(channel, discord.PartialMessageable):
+            return True
+        if not channel.permissions_for(ctx.me).embed_links:
             raise MissingEmbedLinks()
         return True
 
