@@ -66,14 +66,14 @@ async def test_a_slash_answers_button_expires_while_its_token_still_edits(
 ) -> None:
     # Discord's 15-minute token and its margin, scaled down to seconds; the configured lifetime is an hour.
     monkeypatch.setattr(bot.paging, "INTERACTION_TOKEN_SECONDS", 6.0, raising=False)
-    monkeypatch.setattr(bot.paging, "TOKEN_MARGIN_SECONDS", 3.0, raising=False)
+    monkeypatch.setattr(bot.paging, "TOKEN_MARGIN_SECONDS", 2.0, raising=False)
     async with stage(tmp_path, discord={"page_timeout_seconds": 3600}) as s:
         s.emu.token_lifetime = 6.0
         record = await s.slash(s.world.member, "ask", {"question": "Harris"})
         (answer,) = record.messages
         with caplog.at_level(logging.WARNING):
             for _ in range(2):  # each press restarts the button's life: it expires after the answer's token did
-                await asyncio.sleep(2.0)
+                await asyncio.sleep(2.5)
                 pressed = await press(s, answer)
                 await s.emu.wait_until(pressed.answered, timeout=5, describe=pressed.describe)
             await s.emu.wait_until(
