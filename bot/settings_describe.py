@@ -7,7 +7,8 @@ from discord.ext import commands
 
 from bot.guild_store import GuildSettings
 
-LIST_BUDGET = 1_400  # characters for one list, so a whole description stays well under Discord's 2,000
+LIST_BUDGET = 1_800  # characters for one list shown alone (a message holds 2,000)
+SHOW_BUDGETS = (1_000, 500)  # the channels and the roles in `config show`, which also says results and prefix
 
 
 def _joined(items: list[str], budget: int = LIST_BUDGET) -> str:
@@ -46,19 +47,19 @@ def role_entries(settings: GuildSettings, guild: discord.Guild) -> tuple[list[st
     return entries, missing
 
 
-def channel_list(settings: GuildSettings, guild: discord.Guild) -> str:
+def channel_list(settings: GuildSettings, guild: discord.Guild, budget: int = LIST_BUDGET) -> str:
     """`Answers in: …`, with how to remove channels that are gone."""
     entries, missing = channel_entries(settings, guild)
-    text = "Answers in: " + (_joined(entries) if entries else "every channel (the list is empty)")
+    text = "Answers in: " + (_joined(entries, budget) if entries else "every channel (the list is empty)")
     if missing:
         text += "\nA channel that is not found can be removed by its id: `config channels remove <id>`."
     return text
 
 
-def role_list(settings: GuildSettings, guild: discord.Guild) -> str:
+def role_list(settings: GuildSettings, guild: discord.Guild, budget: int = LIST_BUDGET) -> str:
     """`Moderator roles: …`, with how to remove roles that are gone."""
     entries, missing = role_entries(settings, guild)
-    text = "Moderator roles: " + (_joined(entries, 800) if entries else "none (Manage Server only)")
+    text = "Moderator roles: " + (_joined(entries, budget) if entries else "none (Manage Server only)")
     if missing:
         text += "\nA deleted role can be removed by its id: `config modrole remove <id>`."
     return text
@@ -66,8 +67,9 @@ def role_list(settings: GuildSettings, guild: discord.Guild) -> str:
 
 def describe(settings: GuildSettings, guild: discord.Guild) -> str:
     """A guild's settings as admins read them."""
+    channels, roles = SHOW_BUDGETS
     return (
-        f"{channel_list(settings, guild)}\n{role_list(settings, guild)}\n"
+        f"{channel_list(settings, guild, channels)}\n{role_list(settings, guild, roles)}\n"
         f"Passages per answer: {settings.results}\nPrefix: `{settings.prefix}`"
     )
 

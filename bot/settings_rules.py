@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.settings_input import Pick
+from bot.settings_input import MENTION, Pick
 
 CHANNEL_KINDS = {
     discord.ChannelType.voice: "a voice channel",
@@ -24,6 +24,8 @@ ANSWERABLE = {
 
 def answer_channel_problem(pick: Pick, guild: discord.Guild) -> str | None:
     """Why this can't be an answer channel (None: it can)."""
+    if pick.id is None and len(MENTION["channel"].findall(pick.typed)) > 1:
+        return "Give one channel at a time."
     if pick.id is None:
         return f"I can't find a channel called “{_shown(pick.typed)}” in this server."
     if pick.found is None:
@@ -41,6 +43,8 @@ def answer_channel_problem(pick: Pick, guild: discord.Guild) -> str | None:
 
 def moderator_role_problem(pick: Pick, guild: discord.Guild) -> str | None:
     """Why this role must not make its members moderators (None: it may)."""
+    if pick.id is None and len(MENTION["role"].findall(pick.typed)) > 1:
+        return "Give one role at a time."
     if pick.id is None:
         return f"I can't find a role called “{_shown(pick.typed)}” in this server."
     role = pick.found

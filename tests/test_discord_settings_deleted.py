@@ -253,3 +253,21 @@ async def test_leaving_a_guild_keeps_its_settings_for_a_re_invite_and_an_outage_
         await s.emu.invite_bot_to_guild(w.guild)
         await s.emu.wait_until(lambda: s.bot.get_guild(w.guild.id), timeout=5, describe=lambda: "not back")
         assert (await s.say(w.member, "?who said border czar")).embeds, "the prefix came back with the bot"
+
+
+@pytest.mark.asyncio
+async def test_full_lists_of_gone_channels_and_roles_fit_in_one_message_everywhere(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        w = s.world
+        channels = tuple(range(10**18, 10**18 + 50))  # ids Discord answers 404 for
+        roles = tuple(range(2 * 10**18, 2 * 10**18 + 25))
+        await s.bot.guild_store.set(w.guild.id, channels=channels, moderator_roles=roles)
+        for command in ("!config show", "!config channels list", "!config channels remove 1"):
+            reply = await s.say(w.admin, command)
+            assert "more" in reply.content, (command, reply.content)
+        assert (await s.say(w.admin, "!config modrole")).content.count("deleted role `") == 25
+        full = await s.say(w.admin, f"!config channels add <#{w.news.id}>")
+        assert "at most 50" in full.content
+        removed = await s.say(w.admin, f"!config channels remove {channels[0]}")
+        assert removed.content.startswith(f"Removed the deleted channel `{channels[0]}`.") and "more" in removed.content
+        s.emu.assert_no_violations()  # every reply within Discord's 2,000 characters

@@ -128,6 +128,12 @@ async def test_channels_and_roles_that_are_not_this_servers_are_refused_as_such(
         assert "a role of another server" in (await s.say(w.admin, f"!config modrole add {foreign_role.id}")).content
         assert "can't find a channel called “nowhere”" in (await s.say(w.admin, "!config channels add nowhere")).content
         assert "can't find a role called “Nobody”" in (await s.say(w.admin, "!config modrole add Nobody")).content
+        two = f"!config channels add <#{w.news.id}> <#{w.general.id}>"
+        assert (await s.say(w.admin, two)).content == "Give one channel at a time."
+        two = f"!config modrole add <@&{w.moderator_role.id}> <@&{w.admin_role.id}>"
+        assert (await s.say(w.admin, two)).content == "Give one role at a time."
+        long = await s.say(w.admin, "!config channels add " + "x" * 1_900)
+        assert long.content.startswith("I can't find a channel called “xxx") and len(long.content) < 200
         gone = "not in this server (deleted, or a wrong id)"
         assert gone in (await s.say(w.admin, "!config channels add 123456789012345678")).content
         await unchanged(s)

@@ -112,3 +112,25 @@ async def test_a_guild_with_old_rows_still_answers_and_can_be_configured_on_disc
             await emu.send_message(w.general, w.admin, "!config results 2")
             assert (await emu.wait_for_message(w.general, timeout=10)).content.startswith("Answers now show 2")
         emu.assert_no_violations()
+
+
+@pytest.mark.asyncio
+async def test_a_failed_write_changes_nothing_and_the_next_write_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await GuildSettingsStore.open(tmp_path, GuildSettings())
+    try:
+        await store.set(GUILD, channels=(1,))
+        commit = store._connection.commit
+
+        async def disk_full() -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(store._connection, "commit", disk_full)
+        with pytest.raises(sqlite3.OperationalError):
+            await store.update(GUILD, lambda current: {"channels": (*current.channels, 2)})
+        monkeypatch.setattr(store._connection, "commit", commit)
+        assert (await store.get(GUILD)).channels == (1,), "the failed change is not served from the cache"
+        assert (await store.update(GUILD, lambda current: {"channels": (*current.channels, 3)})).channels == (1, 3)
+    finally:
+        await store.close()

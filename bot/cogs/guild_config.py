@@ -86,7 +86,11 @@ class GuildConfig(commands.Cog):
         mention = f"<#{channel.id}>"
         parent_id = getattr(channel.found, "parent_id", None) if isinstance(channel.found, discord.Thread) else None
 
+        cached = ctx.guild.get_channel_or_thread(channel.id) is not None
+
         def add(current: GuildSettings) -> dict[str, object]:
+            if cached and ctx.guild.get_channel_or_thread(channel.id) is None:  # deleted while waiting for the lock
+                raise SettingRefused(f"The channel `{channel.id}` was just deleted.")
             if channel.id in current.channels:
                 raise SettingRefused(f"{mention} is already on the list.")
             if parent_id in current.channels:
@@ -160,6 +164,8 @@ class GuildConfig(commands.Cog):
             return
 
         def add(current: GuildSettings) -> dict[str, object]:
+            if ctx.guild.get_role(role.id) is None:  # deleted while we waited for the lock
+                raise SettingRefused(f"The role `{role.id}` was just deleted.")
             if role.id in current.moderator_roles:
                 raise SettingRefused(f"<@&{role.id}> is already a moderator role.")
             if len(current.moderator_roles) >= MAX_ROLES:
