@@ -160,3 +160,18 @@ async def test_config_is_hidden_from_members_and_moderator_commands_stay_visible
         assert synced["article"]["default_member_permissions"] is None
         shown = await s.slash(s.world.admin, "config show")
         assert "Answers in" in shown.messages[0].content
+
+
+@pytest.mark.asyncio
+async def test_the_table_covers_every_gated_command(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        levels = ("admin_only", "moderator_only")
+        gated = {
+            c.qualified_name
+            for c in s.bot.walk_commands()
+            if any(check.__qualname__.startswith(levels) for check in c.checks)
+        }
+        assert {"reload", "config", "config channels clear", "article remove"} <= gated
+        covered = {row.prefix.removeprefix("!") for row in TABLE}
+        missing = [name for name in gated if not any(f"{text} ".startswith(f"{name} ") for text in covered)]
+        assert not missing, f"gated commands missing from TABLE: {missing}"
