@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StoryBot
-from bot.guild_store import GuildSettings, SettingRefused
+from bot.guild_store import Change, GuildSettings, SettingRefused
 from bot.permissions import admin_only
 from bot.prefix_rules import prefix_problem
 from bot.settings_describe import channel_list, describe, role_list, unknown_subcommand
@@ -29,7 +29,7 @@ class GuildConfig(commands.Cog):
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
 
-    async def _change(self, ctx: commands.Context, what: str, change) -> GuildSettings | None:
+    async def _change(self, ctx: commands.Context, what: str, change: Change) -> GuildSettings | None:
         """Apply a change under the guild's lock; reply with the refusal, or log it. None when refused."""
         try:
             settings = await self.bot.guild_store.update(ctx.guild.id, change)
@@ -39,7 +39,7 @@ class GuildConfig(commands.Cog):
         await self.bot.guild_store.log_action(ctx.guild.id, ctx.author.id, str(ctx.author), "config", what)
         return settings
 
-    async def _changed(self, ctx: commands.Context, what: str, change) -> None:
+    async def _changed(self, ctx: commands.Context, what: str, change: Change) -> None:
         settings = await self._change(ctx, what, change)
         if settings is not None:
             await ctx.send(f"{what}.\n{describe(settings, ctx.guild)}")
