@@ -10,6 +10,7 @@ from aiohttp import web
 
 from .driving import Driving
 from .gateway import GUILD_MEMBERS, PRIVILEGED, Gateway
+from .guild_events import GuildEvents
 from .messages import MessageStore
 from .models import Channel, Guild, Member, Perm, Role, StoredFile, User
 from .payloads import attachment_payload, guild_create_payload, user_payload
@@ -23,7 +24,7 @@ from .waits import Waits
 DEFAULT_APPLICATION_FLAGS = (1 << 15) | (1 << 19) | (1 << 23)
 
 
-class DiscordEmulator(Driving, Waits):
+class DiscordEmulator(Driving, Waits, GuildEvents):
     """A Discord API emulator: `async with DiscordEmulator() as emu:` serves http://127.0.0.1:<random port>.
 
     Build the world (guilds, members, channels) before the bot connects; drive it with `send_message` and
