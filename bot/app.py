@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import discord
@@ -28,6 +30,8 @@ EXTENSIONS = (
     "bot.cogs.settings_upkeep",
     "bot.cogs.errors",
 )
+# How many message ids `on_message` remembers to answer a redelivered message once (minutes of a busy bot).
+RECENT_MESSAGE_IDS = 10_000
 # Commands that still work where the channel allow-list or DMs would otherwise stop them.
 ANYWHERE_COMMANDS = {"help"}
 ALLOWED_SHOWN = 20  # channels named in a refusal (the list may hold 50)
@@ -105,10 +109,23 @@ class StoryBot(commands.AutoShardedBot):
         guild_settings = await self.guild_store.get(message.guild.id if message.guild else None)
         return commands.when_mentioned_or(guild_settings.prefix)(bot, message)
 
+    @functools.cached_property
+    def _delivered_messages(self) -> OrderedDict[int, None]:
+        """The ids of the latest messages seen, oldest first (at most RECENT_MESSAGE_IDS)."""
+        return OrderedDict()
+
     async def on_message(self, message: discord.Message) -> None:
-        """Ignore bots (this one included); everything else may be a command."""
+        """Ignore bots (this one included) and a message delivered again (the gateway may redeliver an event, e.g.
+        after a resume: it is answered once); everything else may be a command."""
         if message.author.bot:
             return
+        delivered = self._delivered_messages
+        if message.id in delivered:
+            log.info("ignored a second delivery of message %s in channel %s", message.id, message.channel.id)
+            return
+        delivered[message.id] = None
+        if len(delivered) > RECENT_MESSAGE_IDS:
+            delivered.popitem(last=False)
         await self.process_commands(message)
 
     async def _channel_allowed(self, ctx: commands.Context) -> bool:

@@ -214,10 +214,13 @@ class DiscordEmulator(Driving, Waits, GuildEvents):
         *,
         is_global: bool = False,
         scope: str = "user",
+        code: int = 0,
     ) -> FaultRule:
-        """Make the next `count` REST calls matching a glob ("POST /channels/*/messages") answer `status`."""
-        assert status in (429, 500, 502, 503, 504), f"unsupported fault status {status}"
-        fault = FaultRule(route_pattern, status, count, retry_after, is_global, scope)
+        """Make the next `count` REST calls matching a glob ("POST /channels/*/messages") answer `status` (a 403 or
+        404 with Discord's error `code`, e.g. 50013 Missing Permissions, 10008 Unknown Message)."""
+        assert status in (403, 404, 429, 500, 502, 503, 504), f"unsupported fault status {status}"
+        assert status not in (403, 404) or code, "a 403 or 404 needs Discord's error code"
+        fault = FaultRule(route_pattern, status, count, retry_after, is_global, scope, code=code)
         self.faults.append(fault)
         return fault
 
