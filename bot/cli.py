@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.console import render_result, run_console
 from bot.presenting import no_match_sentence, no_quote_sentence, who_words
 from bot.service import StateDirectoryError, StoryService
+from bot.store import StoreUnavailable
 from index.engine import SearchResult
 
 log = logging.getLogger("storybot")
@@ -38,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("console", parents=[common], help="read commands like '!who said border czar' from stdin")
     commands.add_parser("run", parents=[common], help="start the Discord bot (or the console when no token is set)")
     commands.add_parser("sync", parents=[common], help="force a slash-command sync with Discord")
-    commands.add_parser("health", parents=[common], help="exit 0 when the running bot's heartbeat is fresh")
+    commands.add_parser(
+        "health", parents=[common], help="this process's shards, their latency and the database; exit 0 when healthy"
+    )
 
     index = commands.add_parser("index", help="build or describe the saved index")
     index_commands = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
@@ -61,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status (2 with one `error:` line for bad settings or state folder)."""
     try:
         return _run_command(build_parser().parse_args(argv))
-    except StateDirectoryError as error:
+    except (StateDirectoryError, StoreUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -76,11 +79,10 @@ def _run_command(args: argparse.Namespace) -> int:
         level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if args.command == "health":
-        from bot.app import HEARTBEAT_SECONDS, heartbeat_age
+        from bot.health_check import check_health
 
-        age = heartbeat_age(settings.state_dir)
-        healthy = age is not None and age < 4 * HEARTBEAT_SECONDS
-        print("healthy" if healthy else f"unhealthy: heartbeat {'missing' if age is None else f'{age:.0f} s old'}")
+        healthy, lines = check_health(settings)
+        print("\n".join(lines))
         return 0 if healthy else 1
     if args.command == "eval":
         from bot.evaluate import run_evaluation

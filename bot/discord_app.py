@@ -11,22 +11,18 @@ from pydantic import ValidationError
 from bot.app import StoryBot
 from bot.command_sync import sync_if_changed
 from bot.config import DiscordCredentials, Settings
-from bot.guild_store import GuildSettings, GuildSettingsStore
 from bot.service import StoryService
+from bot.store import guild_defaults, open_store
 
 log = logging.getLogger(__name__)
-
-
-def guild_defaults(settings: Settings) -> GuildSettings:
-    """What a guild gets before its admins change anything."""
-    return GuildSettings(results=settings.search.results, prefix=settings.prefix)
+__all__ = ["create_bot", "guild_defaults", "run_discord"]
 
 
 async def create_bot(settings: Settings, service: StoryService | None = None) -> StoryBot:
     """A bot ready to log in: the story service (built off the event loop if not given) and the settings store."""
     if service is None:
         service = await asyncio.to_thread(StoryService.open, settings)
-    store = await GuildSettingsStore.open(settings.state_dir, guild_defaults(settings))
+    store = await open_store(settings)
     return StoryBot(settings, service, store)
 
 

@@ -12,7 +12,8 @@ import gc
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +172,11 @@ class StoryService:
             except CorpusRefused:
                 trashed.rename(article.file)
                 raise
+
+    def coordinate_changes(self, wrap: Callable[[asyncio.Lock], AbstractAsyncContextManager[None]]) -> None:
+        """Run every later change under `wrap(this service's lock)`: a cluster's processes take turns and tell each
+        other (bot/cluster.py)."""
+        self._lock = wrap(self._lock)  # type: ignore[assignment]
 
     def _rebuild(self) -> ChangeReport:
         with collections_paused():

@@ -13,8 +13,8 @@ from typing import Any
 from bot.app import StoryBot
 from bot.config import BUNDLED_CORPUS, Settings, load_settings
 from bot.discord_app import guild_defaults
-from bot.guild_store import GuildSettingsStore
 from bot.service import StoryService
+from bot.store import GuildSettingsStore
 from tests.discord_emulator import DiscordEmulator, StandardGuild
 from tests.discord_emulator.fixtures import running_bot, running_emulator
 from tests.discord_emulator.records import SentMessage

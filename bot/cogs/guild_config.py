@@ -12,12 +12,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StoryBot
-from bot.guild_store import Change, GuildSettings, SettingRefused
 from bot.permissions import admin_only
 from bot.prefix_rules import prefix_problem
 from bot.settings_describe import channel_list, describe, role_list, unknown_subcommand
 from bot.settings_input import AnswerChannel, ListedChannel, ListedRole, ModeratorRole, Pick
 from bot.settings_rules import answer_channel_problem, moderator_role_problem
+from bot.store import Change, GuildSettings, SettingRefused
 
 MAX_CHANNELS = 50
 MAX_ROLES = 25
