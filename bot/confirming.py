@@ -1,0 +1,99 @@
+"""Confirm / Cancel under a change that would remove or change several articles: only the moderator who asked can
+press them, and they expire (nothing changes then)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import discord
+from discord.ext import commands
+
+from bot.embeds import shorten
+from bot.service import ChangePlan, NeedsConfirmation
+
+T = TypeVar("T")
+CONFIRM_TIMEOUT_SECONDS = 60.0
+# A change is planned again after each confirmation; the corpus folder changing under it every time ends the attempt.
+MAX_CONFIRMATIONS = 3
+
+
+class ConfirmChange(discord.ui.View):
+    """The two buttons under a change's plan; `confirmed` is True, False (cancelled) or None (expired)."""
+
+    def __init__(self, moderator_id: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.moderator_id = moderator_id
+        self.confirmed: bool | None = None
+        self.pressed: discord.Interaction | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Only the moderator who asked decides; anyone else is told so privately."""
+        if interaction.user.id == self.moderator_id:
+            return True
+        await interaction.response.send_message(
+            "Only the moderator who asked for this change can confirm or cancel it.", ephemeral=True
+        )
+        return False
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Go ahead with the change as shown."""
+        self._decide(interaction, True)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Change nothing."""
+        self._decide(interaction, False)
+
+    def _decide(self, interaction: discord.Interaction, confirmed: bool) -> None:
+        self.confirmed, self.pressed = confirmed, interaction
+        self.stop()
+
+
+@contextlib.asynccontextmanager
+async def working(ctx: commands.Context) -> AsyncIterator[None]:
+    """Show that slow work is under way: typing in the channel for a prefix command, a deferred answer for slash."""
+    typing = ctx.typing()
+    try:
+        await typing.__aenter__()
+    except discord.HTTPException:  # no permission to type: the work goes on all the same
+        yield
+        return
+    try:
+        yield
+    finally:
+        await typing.__aexit__(None, None, None)
+
+
+async def ask(ctx: commands.Context, plan: ChangePlan) -> bool:
+    """Show the plan with Confirm / Cancel and wait; True only when the moderator who asked confirmed in time."""
+    view = ConfirmChange(ctx.author.id, CONFIRM_TIMEOUT_SECONDS)
+    question = shorten(plan.summary, 1_800)
+    message = await ctx.send(f"{question}\nConfirm within {CONFIRM_TIMEOUT_SECONDS:.0f} s?", view=view)
+    await view.wait()
+    if view.pressed is None:
+        with contextlib.suppress(discord.HTTPException):
+            await message.edit(content=f"{question}\nExpired: nothing changed.", view=None)
+        return False
+    outcome = "Confirmed; working on it…" if view.confirmed else "Cancelled: nothing changed."
+    with contextlib.suppress(discord.HTTPException):
+        await view.pressed.response.edit_message(content=f"{question}\n{outcome}", view=None)
+    return bool(view.confirmed)
+
+
+async def with_confirmation(ctx: commands.Context, change: Callable[[frozenset[str]], Awaitable[T]]) -> T | None:
+    """Run `change(confirmed ids)`, showing typing; when it needs confirmation, ask and run it again with the ids
+    confirmed. None when nothing was done (cancelled, expired, or the folder kept changing; the reply is sent)."""
+    confirmed: frozenset[str] = frozenset()
+    for _ in range(MAX_CONFIRMATIONS):
+        try:
+            async with working(ctx):
+                return await change(confirmed)
+        except NeedsConfirmation as needed:
+            if not await ask(ctx, needed.plan):
+                return None
+            confirmed = needed.plan.going
+    await ctx.send("The corpus folder kept changing while you confirmed, so nothing changed; try again in a moment.")
+    return None
