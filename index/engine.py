@@ -30,6 +30,10 @@ ProgressCallback = Callable[[int, int], None]
 class NoMatch(Enum):
     """Why a query found no passage; each maps to an honest sentence for the member."""
 
+    NO_ARTICLES = (
+        "The story has no articles yet; a moderator can add some with `article add` (a file attached), "
+        "or put article files in the corpus folder and `reload`."
+    )
     EMPTY = "The question has no words to search for."
     ONLY_STOP_WORDS = "The question has only very common words (like 'the' or 'of'); add a word that matters."
     UNKNOWN_WORDS = "None of those words appear anywhere in the story."
@@ -153,6 +157,8 @@ class SearchEngine:
         `quotes_first` (who said …): passages whose matched words lie in a quotation come first, each hit carries
         that quotation, and `quote_found` says whether there was any.
         """
+        if not self.articles:
+            return SearchResult(query, (), offset, no_match=NoMatch.NO_ARTICLES)
         parsed = self.tokenizer.query_terms(without_question_frame(query))
         if not parsed.terms:
             reason = NoMatch.ONLY_STOP_WORDS if parsed.all_stop_words else NoMatch.EMPTY
