@@ -3,6 +3,7 @@ press them, and they expire (nothing changes then)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
@@ -20,36 +21,51 @@ MAX_CONFIRMATIONS = 3
 
 
 class ConfirmChange(discord.ui.View):
-    """The two buttons under a change's plan; `confirmed` is True, False (cancelled) or None (expired)."""
+    """The two buttons under a change's plan; `confirmed` is True, False (cancelled) or None (expired, or not yet).
 
-    def __init__(self, moderator_id: int, timeout: float) -> None:
+    A press answers at once by editing the question (buttons gone) and sets `decided`; the view stays alive until
+    its timeout, so a second press already on its way (a double click) is told privately that it was decided.
+    """
+
+    def __init__(self, moderator_id: int, question: str, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.moderator_id = moderator_id
+        self.question = question
         self.confirmed: bool | None = None
-        self.pressed: discord.Interaction | None = None
+        self.decided = asyncio.Event()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Only the moderator who asked decides; anyone else is told so privately."""
-        if interaction.user.id == self.moderator_id:
-            return True
-        await interaction.response.send_message(
-            "Only the moderator who asked for this change can confirm or cancel it.", ephemeral=True
-        )
-        return False
+        """Only the moderator who asked decides, once; anyone else (or a second press) is told so privately."""
+        if interaction.user.id != self.moderator_id:
+            await interaction.response.send_message(
+                "Only the moderator who asked for this change can confirm or cancel it.", ephemeral=True
+            )
+            return False
+        if self.confirmed is not None:
+            done = "confirmed" if self.confirmed else "cancelled"
+            await interaction.response.send_message(f"This change was already {done}.", ephemeral=True)
+            return False
+        return True
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         """Go ahead with the change as shown."""
-        self._decide(interaction, True)
+        await self._decide(interaction, True, "Confirmed; working on it…")
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         """Change nothing."""
-        self._decide(interaction, False)
+        await self._decide(interaction, False, "Cancelled: nothing changed.")
 
-    def _decide(self, interaction: discord.Interaction, confirmed: bool) -> None:
-        self.confirmed, self.pressed = confirmed, interaction
-        self.stop()
+    async def _decide(self, interaction: discord.Interaction, confirmed: bool, outcome: str) -> None:
+        self.confirmed = confirmed
+        self.decided.set()
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.response.edit_message(content=f"{self.question}\n{outcome}", view=None)
+
+    async def on_timeout(self) -> None:
+        """Expired: nothing was decided (or the decision is long done)."""
+        self.decided.set()
 
 
 @contextlib.asynccontextmanager
@@ -69,17 +85,13 @@ async def working(ctx: commands.Context) -> AsyncIterator[None]:
 
 async def ask(ctx: commands.Context, plan: ChangePlan) -> bool:
     """Show the plan with Confirm / Cancel and wait; True only when the moderator who asked confirmed in time."""
-    view = ConfirmChange(ctx.author.id, CONFIRM_TIMEOUT_SECONDS)
     question = shorten(plan.summary, 1_800)
+    view = ConfirmChange(ctx.author.id, question, CONFIRM_TIMEOUT_SECONDS)
     message = await ctx.send(f"{question}\nConfirm within {CONFIRM_TIMEOUT_SECONDS:.0f} s?", view=view)
-    await view.wait()
-    if view.pressed is None:
+    await view.decided.wait()  # set by a press, or by the view's own timeout
+    if view.confirmed is None:
         with contextlib.suppress(discord.HTTPException):
             await message.edit(content=f"{question}\nExpired: nothing changed.", view=None)
-        return False
-    outcome = "Confirmed; working on it…" if view.confirmed else "Cancelled: nothing changed."
-    with contextlib.suppress(discord.HTTPException):
-        await view.pressed.response.edit_message(content=f"{question}\n{outcome}", view=None)
     return bool(view.confirmed)
 
 

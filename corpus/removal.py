@@ -2,9 +2,10 @@
 
 `article remove <id>` takes exactly that article. An article that is its file's only one goes to the trash with its
 file. An article of a multi-article file (.jsonl, .json list) is taken out of the file, which is rewritten without
-it; the records after it whose id came from their position (`<file id>-<position>`) get that id written as their
-own `id` field, so no other article's id (or citation) changes. The rewritten file is parsed again and must hold
-exactly the other articles, unchanged, or the removal is refused. `article remove <file name>` takes the whole
+it; the records after it whose id came from their position (`<file id>-<position>`), good or bad, get that id
+written as their own `id` field, so no other article's id (or citation) changes and no bad record changes either.
+The rewritten file is parsed again and must hold exactly the other articles, unchanged, with as many bad records,
+or the removal is refused (as it is when the written ids would take the file over the size cap). `article remove <file name>` takes the whole
 file: every article it holds, which the moderator then confirms.
 """
 
@@ -20,7 +21,7 @@ from corpus.directory import Corpus
 from corpus.edits import FileEdit, current_bytes
 from corpus.fields import slugify
 from corpus.files import TRASH_DIRECTORY, UploadRefused, check_file_name
-from corpus.loaders import FileContents, decode_text, parse_file
+from corpus.loaders import FileContents, article_id_for, decode_text, parse_file
 from corpus.models import Article, CorpusFileError
 
 
@@ -58,8 +59,9 @@ def plan_removal(corpus: Corpus, corpus_dir: Path, target: str, *, max_bytes: in
             data = _read(path, what=f"`{name}`")
             served = tuple(a.id for a in corpus.articles if a.file.name == name)
             return RemovalPlan(FileEdit(path, data, None, TRASH_DIRECTORY), served, whole_file=True)
+    shown = typed[:100].replace("`", "'")
     raise RemovalRefused(
-        f"There is no article with the id `{typed[:100]}` and no file of that name in the corpus folder; "
+        f"There is no article with the id `{shown}` and no file of that name in the corpus folder; "
         "`sources` lists the articles."
     )
 
@@ -94,64 +96,90 @@ def _read(path: Path, *, what: str) -> bytes:
 def rewrite_without(path: Path, data: bytes, contents: FileContents, article_id: str, *, max_bytes: int) -> bytes:
     """The bytes of a multi-article file without one article, every other article keeping its id and content.
 
-    A .jsonl keeps its other lines byte for byte (only the lines that gain an `id` are re-serialized), its line
-    endings and its byte-order mark; a .json list is written again as indented JSON. Raises RemovalRefused when the
-    result would not hold exactly the other articles.
+    Every record after it that gets its id from its position (no `id`, or `"id": null`), good or bad, has that id
+    written in, so that none shifts; lines that are not JSON objects are kept as they are. A .jsonl keeps its other
+    lines byte for byte, its line endings and its byte-order mark; a .json list is written again as indented JSON.
+    Raises RemovalRefused when the result would be over the size cap or not hold exactly the other articles.
     """
     index = next(i for i, article in enumerate(contents.articles) if article.id == article_id)
     source = contents.sources[index]
     if source is None:
         raise RemovalRefused(f"`{path.name}` holds a single article; remove the whole file instead.")
-    later = {
-        other.position: article.id
-        for article, other in zip(contents.articles, contents.sources, strict=True)
-        if other is not None and not other.own_id and other.position > source.position
-    }
+    file_id = article_id_for(path.name)
     text = decode_text(path, data, max_bytes=max_bytes)
     if path.suffix.lower() == ".jsonl":
-        after = _jsonl_without(text, data, source.line, later)
+        after, written = _jsonl_without(text, data, source.line, file_id)
     else:
-        after = _json_list_without(text, source.position, later)
+        after, written = _json_list_without(text, source.position, file_id)
+    if len(after) > max_bytes:
+        raise RemovalRefused(
+            f"Removing `{article_id}` would write the ids of the {written:,} records after it into `{path.name}` "
+            f"(so that they keep them), making it {len(after):,} bytes, over the {max_bytes:,}-byte limit; nothing "
+            "was removed. Split the file into smaller ones (or raise `max_file_bytes`), then try again."
+        )
     _check_rewrite(path, after, contents, article_id, max_bytes=max_bytes)
     return after
 
 
-def _jsonl_without(text: str, data: bytes, line: int | None, later: dict[int, str]) -> bytes:
-    """Drop line `line`; give the records at the positions of `later` their id, counting records as the parser
-    does (one per non-blank line)."""
+def _jsonl_without(text: str, data: bytes, line: int | None, file_id: str) -> tuple[bytes, int]:
+    """Drop line `line`; write their position id into the records after it (counting records as the parser does:
+    one per non-blank line). Returns the bytes and how many ids were written."""
     assert line is not None, "every .jsonl record knows its line"
     newline = "\r\n" if b"\r\n" in data else "\r" if b"\r" in data else "\n"
     kept: list[str] = []
-    position = 0
+    position = written = 0
     for number, content in enumerate(text.split("\n"), start=1):
         blank = not content or content.isspace()  # as parse_jsonl counts records
         position += 0 if blank else 1
         if number == line:
             continue
-        if not blank and position in later:
-            content = _with_id(json.loads(content), later[position])
+        if number > line and not blank:
+            record = _object(content)
+            if record is not None and record.get("id") is None:
+                content = _dumps(_with_id(record, f"{file_id}-{position}"))
+                written += 1
         kept.append(content)
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-    return bom + newline.join(kept).encode("utf-8")
+    return bom + newline.join(kept).encode("utf-8"), written
 
 
-def _json_list_without(text: str, position: int, later: dict[int, str]) -> bytes:
+def _json_list_without(text: str, position: int, file_id: str) -> tuple[bytes, int]:
     items: list[Any] = json.loads(text)
-    kept = [
-        _with_id_value(item, later[number]) if number in later else item
-        for number, item in enumerate(items, start=1)
-        if number != position
-    ]
-    return (json.dumps(kept, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    kept: list[Any] = []
+    written = 0
+    for number, item in enumerate(items, start=1):
+        if number == position:
+            continue
+        if number > position and isinstance(item, dict) and item.get("id") is None:
+            item = _with_id(item, f"{file_id}-{number}")
+            written += 1
+        kept.append(item)
+    return (_dumps(kept, indent=2) + "\n").encode("utf-8"), written
 
 
-def _with_id_value(record: dict[str, Any], article_id: str) -> dict[str, Any]:
+def _dumps(value: Any, indent: int | None = None) -> str:
+    """JSON text that encodes as UTF-8: characters as they are, unless a string holds half a surrogate pair (a bad
+    record's `\\udXXX` escape), which only the escaped form can carry."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, indent=indent)
+    return text
+
+
+def _object(line: str) -> dict[str, Any] | None:
+    """The JSON object on a line, None when the line is no JSON object (it is then kept as it is)."""
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _with_id(record: dict[str, Any], article_id: str) -> dict[str, Any]:
     """The record with its id written first (replacing an `"id": null`)."""
     return {"id": article_id, **{key: value for key, value in record.items() if key != "id"}}
-
-
-def _with_id(record: dict[str, Any], article_id: str) -> str:
-    return json.dumps(_with_id_value(record, article_id), ensure_ascii=False)
 
 
 def _check_rewrite(path: Path, after: bytes, before: FileContents, removed: str, *, max_bytes: int) -> None:

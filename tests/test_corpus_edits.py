@@ -12,13 +12,17 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import corpus.edits
 import corpus.files
 import index.store
 from bot.config import BUNDLED_CORPUS, Settings
 from bot.service import CorpusRefused, NeedsConfirmation, StoryService
-from corpus import load_corpus
+from corpus import Corpus, load_corpus
+from corpus.loaders import parse_file
+from corpus.removal import RemovalRefused, plan_removal
 from tests.corpus_faults import full_state_disk, snapshot, two_volumes
 
 
@@ -206,3 +210,74 @@ def test_an_undo_that_cannot_write_says_where_the_old_version_is(
     assert f"its previous version is kept in the state folder as `{kept.name}`" in str(refused.value)
     assert "Move it back into the corpus folder, then reload." in str(refused.value)
     assert service.corpus.get("a") is not None, "the previous index keeps serving"
+
+
+def test_a_rewrite_that_would_outgrow_the_size_cap_is_refused_clearly(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    records = "\n".join(json.dumps({"title": f"T{n}", "text": f"Tide {n}."}) for n in range(1, 27)) + "\n"
+    assert 900 < len(records) <= 1_000
+    (folder / "f.jsonl").write_text(records, encoding="utf-8")
+    service = StoryService.open(Settings(corpus_dir=folder, state_dir=tmp_path / "state", max_file_bytes=1_000))
+    with pytest.raises(CorpusRefused, match=r"write the ids of the 25 records after it into `f.jsonl`.*over the 1,000"):
+        asyncio.run(service.remove_article("f-1"))
+    assert (folder / "f.jsonl").read_text(encoding="utf-8") == records
+    asyncio.run(service.remove_article("f-26"))  # the last one: no id to write
+    assert len(service.corpus) == 25
+
+
+own_ids = st.one_of(st.none(), st.sampled_from(["alpha", "beta", "feed-2", "feed-3", "feed-9", "Feed 4"]))
+BAD_LINES = ['{"title": "Cut', "[1, 2]", '{"text": "no title"}', '{"title": "Half \\ud800", "text": "x"}', "\ufeff{}"]
+kinds = st.one_of(st.none(), st.sampled_from(BAD_LINES))  # None: a good record
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    records=st.lists(st.tuples(own_ids, st.booleans(), kinds), min_size=2, max_size=12),
+    crlf=st.booleans(),
+    as_list=st.booleans(),
+    pick=st.integers(0, 100),
+)
+def test_removing_any_article_of_any_multi_article_file_keeps_every_other_one(
+    tmp_path_factory: pytest.TempPathFactory,
+    records: list[tuple[str | None, bool, str | None]],
+    crlf: bool,
+    as_list: bool,
+    pick: int,
+) -> None:
+    """Own ids (some equal to another record's position id, which makes that record bad), bad records of every kind,
+    blank lines, CRLF, a .json list or a .jsonl: whichever article goes, every other one keeps its id and content and
+    the bad records stay bad; the one refusal is where a bad record would come back to life under the removed id."""
+    folder = tmp_path_factory.mktemp("corpus")
+    items = [
+        {"title": f"T{n}", "text": f"Tide {n}."} | ({"id": own} if own else {}) for n, (own, _, _) in enumerate(records)
+    ]
+    if as_list:
+        listed = [
+            json.loads(bad) if bad and bad[0] in "[{" and bad != BAD_LINES[0] else item
+            for item, (_, _, bad) in zip(items, records, strict=True)
+        ]
+        name, data = "feed.json", json.dumps(listed).encode()
+    else:
+        newline = "\r\n" if crlf else "\n"
+        lines = [
+            (bad or json.dumps(item)) + (newline if blank else "")
+            for item, (_, blank, bad) in zip(items, records, strict=True)
+        ]
+        name, data = "feed.jsonl", newline.join(lines).encode()
+    (folder / name).write_bytes(data)
+    contents = parse_file(name, data, max_bytes=100_000, path=folder / name)
+    if len(contents.articles) < 2:
+        return
+    target = contents.articles[pick % len(contents.articles)].id
+    try:
+        plan = plan_removal(Corpus(contents.articles), folder, target, max_bytes=100_000)
+    except RemovalRefused:
+        # Only where a bad record (an id used twice) would come back to life under the removed article's id.
+        assert contents.errors and any(f"'{target}' is used twice" in str(error) for error in contents.errors)
+        return
+    assert plan.removed == (target,) and plan.edit.after is not None
+    after = parse_file(name, plan.edit.after, max_bytes=100_000, path=folder / name)
+    expected = {a.id: a.content_hash() for a in contents.articles if a.id != target}
+    assert {a.id: a.content_hash() for a in after.articles} == expected
+    assert len(after.errors) == len(contents.errors)

@@ -184,3 +184,24 @@ async def test_slow_prefix_work_shows_typing(tmp_path: Path) -> None:
         await s.say(s.world.moderator, "!article add", attachments=[("lighthouse.txt", NEW_ARTICLE.encode())])
         await s.say(s.world.moderator, "!article remove lighthouse")
         assert s.emu.typing.count(s.world.general.id) == 3
+
+
+@pytest.mark.asyncio
+async def test_a_double_click_on_confirm_removes_once_and_says_so(tmp_path: Path) -> None:
+    corpus = corpus_with(tmp_path, {"wire.jsonl": wire_jsonl()})
+    async with stage(tmp_path) as s:
+        await make_moderator(s)
+        plan = await s.say(s.world.moderator, "!article remove wire.jsonl")
+        custom_id, message = buttons(plan)["Confirm"], plan.message
+        first = await s.emu.send_interaction(
+            s.world.general, s.world.moderator, type=3, custom_id=custom_id, message=message
+        )
+        second = await s.emu.send_interaction(
+            s.world.general, s.world.moderator, type=3, custom_id=custom_id, message=message
+        )
+        for press_record in (first, second):
+            await s.emu.wait_until(press_record.answered, timeout=5, describe=press_record.describe)
+        assert "already confirmed" in second.messages[-1].content and second.messages[-1].ephemeral
+        done = await s.emu.wait_for_message(s.world.general, lambda m: m.content.startswith("Removed"), timeout=10)
+        assert "50 removed" in done.content and not (corpus / "wire.jsonl").exists()
+        assert await s.quiet(0.3) == [], "one removal, one reply"
