@@ -270,8 +270,11 @@ class StoryService:
         except OSError as error:
             kept = applied.kept.name if applied.kept else "(none)"
             log.error("could not put %s back after %r: %s (its old version: %s)", applied.edit.path, cause, error, kept)
+            reason = (
+                (getattr(cause, "summary", None) or type(cause).__name__).removeprefix("Nothing changed: ").rstrip(".")
+            )
             raise CorpusRefused(
-                f"The change failed ({cause}) and `{applied.edit.path.name}` could not be put back "
+                f"The change failed ({reason}) and `{applied.edit.path.name}` could not be put back "
                 f"({error.strerror or error}): its previous version is kept in the state folder as `{kept}`. "
                 "Move it back into the corpus folder, then reload."
             ) from cause

@@ -207,6 +207,10 @@ def test_an_undo_that_cannot_write_says_where_the_old_version_is(
         asyncio.run(service.remove_article("a"))
     (kept,) = (service.settings.state_dir / "trash").iterdir()
     assert kept.read_bytes() == b"# A\n\nAlpha.\n"
+    assert str(refused.value).startswith(
+        "The change failed (the new index could not be saved in the state folder (No space left on device)) and "
+        "`a.md` could not be put back (No space left on device)"
+    )
     assert f"its previous version is kept in the state folder as `{kept.name}`" in str(refused.value)
     assert "Move it back into the corpus folder, then reload." in str(refused.value)
     assert service.corpus.get("a") is not None, "the previous index keeps serving"

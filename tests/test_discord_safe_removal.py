@@ -179,11 +179,16 @@ async def test_a_reload_that_would_drop_several_articles_asks_first(tmp_path: Pa
 async def test_slow_prefix_work_shows_typing(tmp_path: Path) -> None:
     async with stage(tmp_path) as s:
         await make_moderator(s)
-        await s.say(s.world.moderator, "!reload")
-        assert s.emu.typing.count(s.world.general.id) == 1
-        await s.say(s.world.moderator, "!article add", attachments=[("lighthouse.txt", NEW_ARTICLE.encode())])
-        await s.say(s.world.moderator, "!article remove lighthouse")
-        assert s.emu.typing.count(s.world.general.id) == 3
+        commands = [
+            ("!reload", []),
+            ("!article add", [("lighthouse.txt", NEW_ARTICLE.encode())]),
+            ("!article replace", [("lighthouse.txt", NEW_ARTICLE.replace("Maine", "Ohio").encode())]),
+            ("!article remove lighthouse", []),
+        ]
+        for content, attachments in commands:
+            before = s.emu.typing.count(s.world.general.id)
+            await s.say(s.world.moderator, content, attachments=attachments)
+            assert s.emu.typing.count(s.world.general.id) > before, f"{content} showed no typing"
 
 
 @pytest.mark.asyncio
@@ -205,3 +210,30 @@ async def test_a_double_click_on_confirm_removes_once_and_says_so(tmp_path: Path
         done = await s.emu.wait_for_message(s.world.general, lambda m: m.content.startswith("Removed"), timeout=10)
         assert "50 removed" in done.content and not (corpus / "wire.jsonl").exists()
         assert await s.quiet(0.3) == [], "one removal, one reply"
+
+
+@pytest.mark.asyncio
+async def test_two_moderators_at_once_while_members_ask(tmp_path: Path) -> None:
+    corpus = corpus_with(tmp_path, {"wire.jsonl": wire_jsonl()})
+    before = hashes(corpus)
+    async with stage(tmp_path) as s:
+        await make_moderator(s)
+        channel = s.world.general
+        await s.emu.send_message(channel, s.world.moderator, "!article remove wire-3")
+        await s.emu.send_message(channel, s.world.admin, "!article remove wire-30")
+        await s.emu.send_message(channel, s.world.admin, "!reload")
+        await s.emu.send_message(channel, s.world.member, "!ask harbour 8 reopened day 8")
+        upload = [("lighthouse.txt", NEW_ARTICLE.encode())]
+        await s.emu.send_message(channel, s.world.moderator, "!article add", attachments=upload)
+        replies = [await s.emu.wait_for_message(channel, timeout=10) for _ in range(5)]
+        texts = [reply.text() for reply in replies]
+        assert sum(text.startswith("Removed") for text in texts) == 2, texts
+        assert any(text.startswith("Added") for text in texts) and any(text.startswith("Reloaded") for text in texts)
+        assert any("Wire story 8" in text for text in texts), "members are answered meanwhile"
+        after = hashes(corpus)
+        assert without_lighthouse(after) == {k: v for k, v in before.items() if k not in {"wire-3", "wire-30"}}
+
+
+def without_lighthouse(found: dict[str, str]) -> dict[str, str]:
+    assert "lighthouse" in found
+    return {k: v for k, v in found.items() if k != "lighthouse"}
