@@ -11,13 +11,16 @@ from typing import TextIO
 from bot.presenting import (
     COMMAND_HELP,
     CONSOLE_ONLY_HELP,
+    ask_for_words,
     citation_parts,
     no_match_sentence,
     no_quote_sentence,
     passage_text,
     source_summary,
+    unknown_words_sentence,
     who_words,
 )
+from bot.safe_text import visible
 from bot.service import ChangePlan, CorpusRefused, NeedsConfirmation, StoryService
 from index.engine import SearchResult
 
@@ -38,6 +41,7 @@ class ConsoleSession:
     last_query: str | None = None
     last_offset: int = 0
     last_who: bool = False
+    last_has_more: bool = False
     pending_reload: ChangePlan | None = None  # a reload waiting for `reload confirm`
 
     def execute(self, line: str) -> str:
@@ -52,12 +56,15 @@ class ConsoleSession:
         name = ALIASES.get(name.lower(), name.lower())
         rest = rest.strip()
         if name == "who":
-            return self._answer(who_words(rest) if rest else rest, who=True)
+            words = who_words(rest)
+            return self._answer(words, who=True) if words else ask_for_words(f"{prefix}who said border czar")
         if name == "ask":
             return self._answer(rest, who=False)
         if name == "more":
             if self.last_query is None:
                 return "Ask something first; `more` shows the next passages of the last answer."
+            if not self.last_has_more:
+                return f"No more passages: that was the last page for “{visible(self.last_query)}”."
             return self._answer(self.last_query, who=self.last_who, offset=self.last_offset)
         if name == "sources":
             return self._sources()
@@ -82,13 +89,15 @@ class ConsoleSession:
         result = self.service.search(query, limit, offset, quotes_first=who)
         self.last_query, self.last_who = query, who
         self.last_offset = offset + len(result.hits)
+        self.last_has_more = result.has_more
         return note + render_result(result, self.service.settings.search.snippet_chars)
 
     def _sources(self) -> str:
         articles = self.service.corpus.articles
         lines = [f"The story has {len(articles)} articles:"]
         for article in articles:
-            lines.append(f"- {' — '.join(citation_parts(article, len(article.paragraphs))[:-1])} [{article.id}]")
+            described = " — ".join(citation_parts(article, len(article.paragraphs))[:-1])
+            lines.append(f"- {visible(described)} [{article.id}]")
         return "\n".join(lines)
 
     def _source(self, name: str) -> str:
@@ -96,8 +105,8 @@ class ConsoleSession:
             return f"Which article? `{self.service.settings.prefix}sources` lists them."
         found = self.service.find_articles(name)
         if not found:
-            return f"No article matches `{name}`. `{self.service.settings.prefix}sources` lists them."
-        return "\n".join(source_summary(found[0]))
+            return f"No article matches `{visible(name)}`. `{self.service.settings.prefix}sources` lists them."
+        return "\n".join(map(visible, source_summary(found[0])))
 
     def _reload(self, rest: str) -> str:
         """`reload`; one that would remove several articles shows them and waits for `reload confirm`, which
@@ -120,17 +129,17 @@ class ConsoleSession:
 
 def render_result(result: SearchResult, snippet_chars: int) -> str:
     """An answer as text: each passage's snippet with matches in **bold** (for who-said, the speaker and the
-    quotation), then its citation and link."""
+    quotation), then its citation and link. Corpus text is shown `visible`: no control or invisible characters."""
     if not result.hits:
         return no_match_sentence(result)
     lines = []
-    if result.unknown_terms:
-        lines.append(f"(Not in the story: {', '.join(result.unknown_terms)})")
+    if result.unknown_words:
+        lines.append(f"({unknown_words_sentence(result, visible)})")
     if (fallback := no_quote_sentence(result)) and result.offset == 0:
         lines.append(fallback)
     for number, hit in enumerate(result.hits, start=result.offset + 1):
-        lines.append(f"{number}. {passage_text(hit, snippet_chars, mark=bold)}")
-        lines.append(f"   — {', '.join(citation_parts(hit.article, hit.paragraph.number))}")
+        lines.append(f"{number}. {passage_text(hit, snippet_chars, mark=bold, escape=visible)}")
+        lines.append(f"   — {visible(', '.join(citation_parts(hit.article, hit.paragraph.number)))}")
         if hit.article.url:
             lines.append(f"   {hit.article.url}")
     if result.has_more:

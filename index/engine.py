@@ -92,7 +92,8 @@ class SearchResult:
     offset: int = 0
     has_more: bool = False
     no_match: NoMatch | None = None
-    unknown_terms: tuple[str, ...] = ()
+    unknown_terms: tuple[str, ...] = ()  # the index terms (stems) of the question that no paragraph holds
+    unknown_words: tuple[str, ...] = ()  # the same, as the member typed them (`Capitol`, not `capit`)
     quote_found: bool | None = None  # quotes_first only: whether a quotation holds the asked words
 
 
@@ -159,13 +160,17 @@ class SearchEngine:
         """
         if not self.articles:
             return SearchResult(query, (), offset, no_match=NoMatch.NO_ARTICLES)
-        parsed = self.tokenizer.query_terms(without_question_frame(query))
+        asked = without_question_frame(query)
+        parsed = self.tokenizer.query_terms(asked)
         if not parsed.terms:
             reason = NoMatch.ONLY_STOP_WORDS if parsed.all_stop_words else NoMatch.EMPTY
             return SearchResult(query, (), offset, no_match=reason)
         unknown = tuple(dict.fromkeys(term for term in parsed.terms if self.index.df(term) == 0))
+        unknown_words = self._typed_words(asked, set(unknown))
         if len(unknown) == len(set(parsed.terms)):
-            return SearchResult(query, (), offset, no_match=NoMatch.UNKNOWN_WORDS, unknown_terms=unknown)
+            return SearchResult(
+                query, (), offset, no_match=NoMatch.UNKNOWN_WORDS, unknown_terms=unknown, unknown_words=unknown_words
+            )
 
         wanted = offset + limit + 1  # one more than the page tells whether there is a next page
         when = asks_when(query) and not quotes_first
@@ -186,20 +191,34 @@ class SearchEngine:
         if when:
             ranked = self._dated_first(ranked, parsed.terms)
         if ranked and not phrase_set and self._too_weak(parsed.terms, ranked[0][0]):
-            return SearchResult(query, (), offset, no_match=NoMatch.WEAK_MATCH, unknown_terms=unknown)
+            return SearchResult(
+                query, (), offset, no_match=NoMatch.WEAK_MATCH, unknown_terms=unknown, unknown_words=unknown_words
+            )
         page = ranked[offset : offset + limit]
         wanted_terms = set(parsed.terms)
         hits = tuple(self._hit(doc, score, wanted_terms, doc in phrase_set, quoted.get(doc)) for doc, score in page)
         if not hits:
-            return SearchResult(query, (), offset, no_match=NoMatch.NO_PASSAGE, unknown_terms=unknown)
+            return SearchResult(
+                query, (), offset, no_match=NoMatch.NO_PASSAGE, unknown_terms=unknown, unknown_words=unknown_words
+            )
         return SearchResult(
             query,
             hits,
             offset,
             has_more=len(ranked) > offset + limit,
             unknown_terms=unknown,
+            unknown_words=unknown_words,
             quote_found=bool(quoted) if quotes_first else None,
         )
+
+    def _typed_words(self, question: str, terms: set[str]) -> tuple[str, ...]:
+        """The words of `question` whose terms are in `terms`, as written there, each once (ignoring case)."""
+        words: dict[str, str] = {}
+        for token in self.tokenizer.tokens(question):
+            if token.term in terms:
+                word = question[token.start : token.end]
+                words.setdefault(word.casefold(), word)
+        return tuple(words.values())
 
     def _dated_first(self, ranked: list[tuple[int, float]], terms: Sequence[str]) -> list[tuple[int, float]]:
         """For `when …` questions: among the first WHEN_CHECK_LIMIT passages, those that say when (a date, a year, a
