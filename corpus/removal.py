@@ -5,8 +5,8 @@ file. An article of a multi-article file (.jsonl, .json list) is taken out of th
 it; the records after it whose id came from their position (`<file id>-<position>`), good or bad, get that id
 written as their own `id` field, so no other article's id (or citation) changes and no bad record changes either.
 The rewritten file is parsed again and must hold exactly the other articles, unchanged, with as many bad records,
-or the removal is refused (as it is when the written ids would take the file over the size cap). `article remove <file name>` takes the whole
-file: every article it holds, which the moderator then confirms.
+or the removal is refused (as it is when the written ids would take the file over the size cap).
+`article remove <file name>` takes the whole file: every article it holds, which the moderator then confirms.
 """
 
 from __future__ import annotations
