@@ -199,6 +199,8 @@ class SearchEngine:
         reading = read_question(query) if self.settings.read_questions else Reading(query)
         quotes_first = quotes_first or reading.who_said
         parsed = self.tokenizer.query_terms(reading.text)
+        if reading.only_framing:
+            return Ranking(parsed.terms, no_match=NoMatch.ONLY_STOP_WORDS, quotes_first=quotes_first)
         if not parsed.terms:
             reason = NoMatch.ONLY_STOP_WORDS if parsed.all_stop_words else NoMatch.EMPTY
             return Ranking(parsed.terms, no_match=reason, quotes_first=quotes_first)

@@ -43,23 +43,26 @@ _QUOTED = re.compile(r"[\"“”„‟«»][^\"“”„‟«»]*[\"“”„‟
 
 @dataclass(frozen=True)
 class Reading:
-    """How a question is searched: the `text` to search for, and whether it asks who said those words."""
+    """How a question is searched: the `text` to search for, whether it asks who said those words, and whether it
+    is a question made of framing words only (`what did she say`: nothing to search for)."""
 
     text: str
     who_said: bool = False
+    only_framing: bool = False
 
 
 def read_question(question: str) -> Reading:
     """The question's searchable text: `who said X` gives X with `who_said`; a question loses its opening frame and
-    its framing words outside quotes; a search without a frame is unchanged. Never empty when the question is not."""
+    its framing words outside quotes (`only_framing` when nothing else is left); a search without a frame is
+    unchanged."""
     who = _WHO_SAID.match(question)
     if who and _WORD.search(question[who.end() :]):
         return Reading(question[who.end() :].strip(), who_said=True)
-    rest = without_question_frame(question)
+    rest = _FRAME.sub("", question, count=1)
     if rest == question:
         return Reading(question)
     kept = _without_framing_words(rest)
-    return Reading(kept if _WORD.search(kept) else rest)
+    return Reading(kept) if _WORD.search(kept) else Reading(question, only_framing=True)
 
 
 def _without_framing_words(text: str) -> str:

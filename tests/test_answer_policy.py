@@ -42,7 +42,6 @@ def ask_json(question: str, state: Path, capsys: pytest.CaptureFixture[str], *ex
         ("how many agents does the bill add", "agents the bill add"),
         ('what does "say it to my face" mean', '"say it to my face" mean'),  # a quoted phrase keeps every word
         ("border czar said", "border czar said"),  # no question frame: a keyword search keeps every word
-        ("what did she say", "she say"),  # nothing but framing words: the frame alone goes
     ],
 )
 def test_questions_lose_their_framing_words(question: str, searched: str) -> None:
@@ -54,7 +53,15 @@ def test_who_said_questions_are_recognised() -> None:
     assert read_question("Who said: say it to my face").text == "say it to my face"
     assert read_question("who says border czar").who_said
     assert not read_question("who is Symone Sanders").who_said
-    assert read_question("who said").text == "said", "nothing to look for: searched as typed, without its frame"
+
+
+
+@pytest.mark.parametrize("question", ["what did she say", "who said", "what?", "Who is he?", "what did they tell you"])
+def test_a_question_of_framing_words_only_asks_for_a_word_that_matters(shipped: SearchEngine, question: str) -> None:
+    assert read_question(question).only_framing
+    result = shipped.search(question, 3)
+    assert not result.hits and result.no_match is NoMatch.ONLY_STOP_WORDS
+    assert shipped.search("said", 3).hits, "a keyword search for a framing word is still answered"
 
 
 def test_ask_who_said_answers_with_the_speaker_and_quote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
