@@ -55,7 +55,6 @@ def test_who_said_questions_are_recognised() -> None:
     assert not read_question("who is Symone Sanders").who_said
 
 
-
 @pytest.mark.parametrize("question", ["what did she say", "who said", "what?", "Who is he?", "what did they tell you"])
 def test_a_question_of_framing_words_only_asks_for_a_word_that_matters(shipped: SearchEngine, question: str) -> None:
     assert read_question(question).only_framing
