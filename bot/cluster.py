@@ -194,7 +194,9 @@ class CorpusCoordinator:
     async def _follow(self, generation: int) -> None:
         token = _following.set(True)
         try:
-            report = await self.service.reload()
+            # The moderator who made the change confirmed it where it was made: every removal is accepted here.
+            everything = frozenset(article.id for article in self.service.corpus.articles)
+            report = await self.service.reload(confirmed=everything)
         except CorpusRefused as refused:
             log.warning(
                 "could not follow corpus generation %d from another process (the previous index keeps serving): %s",
