@@ -127,6 +127,7 @@ class PostgresGuildStore:
         self._reconnect_callbacks: list[Callable[[], None]] = []
         self._listening: asyncio.Task[None] | None = None
         self._listen_connection: asyncpg.Connection | None = None
+        self._subscribing = asyncio.Lock()  # one LISTEN statement at a time on that connection
         self.listening = asyncio.Event()
 
     @classmethod
@@ -209,7 +210,7 @@ class PostgresGuildStore:
         function = "pg_advisory_lock_shared" if shared else "pg_advisory_lock"
         try:
             connection = await self._pool.acquire(timeout=CONNECT_TIMEOUT_SECONDS)
-        except TRANSIENT as error:
+        except Exception as error:  # unreachable, or refusing connections
             raise StoreUnavailable(connection_problem(self.description, error)) from None
         try:
             try:
@@ -236,12 +237,12 @@ class PostgresGuildStore:
         self._listeners.setdefault(channel, []).append(callback)
         connection = self._listen_connection
         if first and connection is not None and not connection.is_closed():
-            with contextlib.suppress(*TRANSIENT):  # dropped meanwhile: the reconnection listens to every channel
-                await connection.add_listener(channel, self._dispatch)
+            async with self._subscribing:
+                with contextlib.suppress(*TRANSIENT):  # dropped meanwhile: the reconnection listens to every channel
+                    await connection.add_listener(channel, self._dispatch)
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
-        """Call `callback()` whenever listening starts again after a dropped connection (notifications may have
-        been missed meanwhile)."""
+        """Call `callback()` whenever listening (re)starts: notifications sent before it may have been missed."""
         self._reconnect_callbacks.append(callback)
 
     def _dispatch(self, connection: Any, pid: int, channel: str, payload: str) -> None:
@@ -252,42 +253,47 @@ class PostgresGuildStore:
                 log.exception("a NOTIFY handler for %s failed", channel)
 
     async def _keep_listening(self) -> None:
-        """Hold the LISTEN connection; after it drops, reconnect (backing off) and tell `on_reconnect` callbacks."""
+        """Hold the LISTEN connection; after it drops, reconnect (backing off) and tell `on_reconnect` callbacks.
+
+        Never gives up while the store is open: a process that stopped listening would serve stale settings and an
+        old corpus without a word.
+        """
         failures = 0
-        first = True
         while True:
-            lost = asyncio.Event()
             try:
-                connection = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT_SECONDS)
+                await self._listen_once(failures)
+                failures = 0
+            except asyncio.CancelledError:
+                raise
             except Exception as error:
                 if failures == 0:
                     log.warning("LISTEN: %s; retrying", connection_problem(self.description, error))
-                delay = LISTEN_RETRY_SECONDS[min(failures, len(LISTEN_RETRY_SECONDS) - 1)]
                 failures += 1
-                await asyncio.sleep(delay)
-                continue
-            try:
-                connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
-                for channel in self._listeners:
+            await asyncio.sleep(LISTEN_RETRY_SECONDS[min(failures, len(LISTEN_RETRY_SECONDS) - 1)])
+
+    async def _listen_once(self, failures: int) -> None:
+        """Connect, LISTEN to every channel, catch up, and return when the connection is lost."""
+        lost = asyncio.Event()
+        connection = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT_SECONDS)
+        try:
+            connection.add_termination_listener(lambda _connection: lost.set())
+            async with self._subscribing:
+                self._listen_connection = connection  # from now on `listen` adds new channels itself
+                for channel in list(self._listeners):
                     await connection.add_listener(channel, self._dispatch)
-                self._listen_connection = connection
-                if failures or not first:
-                    log.info("LISTEN: connected again to %s; catching up", self.description)
-                    self._clear_cache()
-                    for callback in self._reconnect_callbacks:
-                        callback()
-                failures, first = 0, False
-                self.listening.set()
-                await lost.wait()
-                log.warning("LISTEN: the connection to %s dropped; reconnecting", self.description)
-            except TRANSIENT as error:
-                log.warning("LISTEN: %s", connection_problem(self.description, error))
-            finally:
-                self.listening.clear()
-                self._listen_connection = None
-                with contextlib.suppress(*TRANSIENT):
-                    await asyncio.wait_for(connection.close(), timeout=5)
-            await asyncio.sleep(LISTEN_RETRY_SECONDS[0])
+            if failures:
+                log.info("LISTEN: connected again to %s; catching up", self.description)
+            self._clear_cache()
+            for callback in self._reconnect_callbacks:
+                callback()
+            self.listening.set()
+            await lost.wait()
+            log.warning("LISTEN: the connection to %s dropped; reconnecting", self.description)
+        finally:
+            self.listening.clear()
+            self._listen_connection = None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), timeout=5)
 
     def _on_settings_changed(self, payload: str) -> None:
         token, _, guild = payload.partition(" ")

@@ -160,9 +160,10 @@ class DiscordEmulator(Driving, Waits, GuildEvents):
         """The DM channel between the bot and that user."""
         return self.world.dm_channel(user.user if isinstance(user, Member) else user)
 
-    def add_standard_guild(self, name: str = "Story Guild") -> StandardGuild:
-        """Owner, admin (Manage Server), moderator role, plain members, another bot, channels, a thread and a DM."""
-        return build_standard_guild(self.world, name)
+    def add_standard_guild(self, name: str = "Story Guild", *, shard: tuple[int, int] | None = None) -> StandardGuild:
+        """Owner, admin (Manage Server), moderator role, plain members, another bot, channels, a thread and a DM;
+        `shard` (shard id, shard count) gives the guild an id that Discord routes to that shard."""
+        return build_standard_guild(self.world, name, shard)
 
     async def refresh_guild(self, guild: Guild) -> None:
         """Re-send GUILD_CREATE so a connected bot sees roles, channels or members added after it connected."""
