@@ -9,9 +9,9 @@ emulator) runs every shard, on the bundled story, with its settings in SQLite (o
 PostgreSQL server). Measured:
 
 - start-up: process start to every shard READY with all its guilds, and the process's resident memory then;
-- asks: `--concurrency` members, each in different guilds (each cycling through its own share of the guilds), ask
-  one question after another (`!ask`, a mix of story questions) until `--asks` are answered or `--seconds` pass; throughput, answer
-  latency (message to reply) p50/p99, the bot process's CPU seconds per ask, and its memory afterwards.
+- asks: `--concurrency` members, each cycling through its own share of the guilds, ask one question after another
+  (`!ask`, a mix of story questions) until `--asks` are answered or `--seconds` pass; throughput, answer latency
+  (message to reply) p50/p99, the bot process's CPU seconds per ask, and its memory afterwards.
 
 The emulator and this load run in this process and share the machine's cores with the bot: on 2 cores the figure
 is a floor for the bot alone. Every wait is bounded; the bot process is always stopped.
