@@ -1,10 +1,11 @@
 """How many guilds and asks per second one bot process holds (by hand; figures in README: Running past one process).
 
     .venv/bin/python bench/load_shards.py [--guilds 2500] [--shards 2] [--asks 3000] [--concurrency 40]
-                                          [--seconds 120] [--postgres]
+                                          [--channels 1] [--roles 0] [--seconds 120] [--postgres]
 
 The Discord emulator (tests/discord_emulator, 127.0.0.1 only) runs here with `--guilds` guilds spread over
-`--shards` shards; one storybot process (tests/shard_process.py: the normal `python -m bot run`, pointed at the
+`--shards` shards (each guild with `--channels` text channels and `--roles` extra roles besides its owner, the bot and
+an asker); one storybot process (tests/shard_process.py: the normal `python -m bot run`, pointed at the
 emulator) runs every shard, on the bundled story, with its settings in SQLite (or, with `--postgres`, a throw-away
 PostgreSQL server). Measured:
 
@@ -85,7 +86,9 @@ class Replies:
         return future
 
 
-async def run(guilds: int, shards: int, asks: int, concurrency: int, seconds: float, postgres_url: str | None) -> None:
+async def run(
+    guilds: int, shards: int, size: tuple[int, int], asks: int, concurrency: int, seconds: float, url: str | None
+) -> None:
     """Start the emulator and the bot, then measure."""
     with tempfile.TemporaryDirectory() as scratch:
         corpus = Path(scratch) / "corpus"
@@ -95,7 +98,15 @@ async def run(guilds: int, shards: int, asks: int, concurrency: int, seconds: fl
             worlds = [emu.add_guild(f"Guild {n}", shard=(n % shards, shards)) for n in range(guilds)]
             members = [emu.add_member(guild, f"asker-{n}") for n, guild in enumerate(worlds)]
             channels = [next(iter(guild.channels.values())) for guild in worlds]
-            print(f"emulator: {guilds:,} guilds on {shards} shards built in {time.perf_counter() - started:.1f} s")
+            for guild in worlds:
+                for number in range(size[0] - 1):
+                    emu.add_text_channel(guild, f"channel-{number}", topic="a channel like any other")
+                for number in range(size[1]):
+                    emu.add_role(guild, f"role-{number}", 0)
+            print(
+                f"emulator: {guilds:,} guilds ({size[0]} text channels, {size[1]} extra roles each) on {shards} "
+                f"shards built in {time.perf_counter() - started:.1f} s"
+            )
             env = {
                 **{k: v for k, v in os.environ.items() if not k.startswith(("STORYBOT_", "DISCORD_"))},
                 "PYTHONPATH": str(ROOT),
@@ -109,8 +120,8 @@ async def run(guilds: int, shards: int, asks: int, concurrency: int, seconds: fl
                 "STORYBOT_LOG_LEVEL": "WARNING",
                 "STORYBOT_TEST_IDENTIFY_SPACING": "0",
             }
-            if postgres_url:
-                env["STORYBOT_DATABASE__URL"] = postgres_url
+            if url:
+                env["STORYBOT_DATABASE__URL"] = url
             log = Path(scratch) / "bot.log"
             with open(log, "wb") as output:  # noqa: ASYNC230 (a bench script, before any load)
                 started = time.perf_counter()
@@ -200,6 +211,8 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=2)
     parser.add_argument("--asks", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=40)
+    parser.add_argument("--channels", type=int, default=1, help="text channels per guild")
+    parser.add_argument("--roles", type=int, default=0, help="extra roles per guild")
     parser.add_argument("--seconds", type=float, default=120.0, help="stop asking after this long")
     parser.add_argument("--postgres", action="store_true", help="settings in a throw-away PostgreSQL server")
     args = parser.parse_args()
@@ -208,7 +221,8 @@ def main() -> None:
         if args.postgres:
             server = stack.enter_context(running_server())
             url = server.url(server.create_database())
-        asyncio.run(run(args.guilds, args.shards, args.asks, args.concurrency, args.seconds, url))
+        size = (max(1, args.channels), args.roles)
+        asyncio.run(run(args.guilds, args.shards, size, args.asks, args.concurrency, args.seconds, url))
 
 
 if __name__ == "__main__":
