@@ -3,8 +3,9 @@ in its own process, pointed at the Discord emulator whose address is in STORYBOT
 
 The address is patched into discord.py here, in a file that only tests use: the bot itself has no setting that
 sends it to another API host. Everything else (settings, shards, database) comes from the environment, exactly as
-in production. Two waits that only make sense against the real Discord are shortened: the pause after READY for
-guilds to arrive, and the cluster's spacing between IDENTIFYs (STORYBOT_TEST_IDENTIFY_SPACING, default 0.3 s).
+in production. Waits that only make sense against the real Discord are shortened: the pause after READY for
+guilds to arrive, and the cluster's spacing between IDENTIFYs (STORYBOT_TEST_IDENTIFY_SPACING, default 0.3 s); and
+how long a claimed shard is waited for (STORYBOT_TEST_CLAIM_WAIT, default the real 15 s).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 import bot.cluster
+import bot.shard_claims
 from bot.app import StoryBot
 from bot.cli import main
 
@@ -32,9 +34,11 @@ def point_at_emulator(base_url: str) -> None:
     Asset.BASE = f"{base_url}/cdn"
 
 
-def shorten_real_discord_waits(identify_spacing: float) -> None:
-    """No 2 s wait for guilds after READY (the emulator sends them at once); IDENTIFY turns `identify_spacing` apart."""
+def shorten_real_discord_waits(identify_spacing: float, claim_wait: float) -> None:
+    """No 2 s wait for guilds after READY (the emulator sends them at once); IDENTIFY turns `identify_spacing` apart;
+    a shard claimed by another process refused after `claim_wait` seconds."""
     bot.cluster.IDENTIFY_SPACING_SECONDS = identify_spacing
+    bot.shard_claims.CLAIM_WAIT_SECONDS = claim_wait
     original = StoryBot.__init__
 
     def quick_ready(self: StoryBot, *args: object, **options: object) -> None:
@@ -46,5 +50,8 @@ def shorten_real_discord_waits(identify_spacing: float) -> None:
 
 if __name__ == "__main__":
     point_at_emulator(os.environ["STORYBOT_TEST_EMULATOR"])
-    shorten_real_discord_waits(float(os.environ.get("STORYBOT_TEST_IDENTIFY_SPACING", "0.3")))
+    shorten_real_discord_waits(
+        float(os.environ.get("STORYBOT_TEST_IDENTIFY_SPACING", "0.3")),
+        float(os.environ.get("STORYBOT_TEST_CLAIM_WAIT", "15")),
+    )
     sys.exit(main(["run", *sys.argv[1:]]))

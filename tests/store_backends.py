@@ -17,7 +17,8 @@ import asyncpg
 import pytest
 
 from bot.store import DATABASE_FILE, GuildSettings, GuildStore
-from bot.store.postgres import MIGRATIONS, PostgresGuildStore, migrate
+from bot.store.pg_schema import MIGRATIONS, migrate
+from bot.store.postgres import PostgresGuildStore
 from bot.store.sqlite import GuildSettingsStore
 
 

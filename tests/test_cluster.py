@@ -3,7 +3,8 @@
 Each guild's question is answered once (by the process that runs its shard); slash commands are synced once; an
 admin's setting survives killing and restarting its process; a moderator's reload in one process is served by the
 other within seconds, and a removal in the other comes back the same way; `python -m bot health` of a process
-reports its shards and the database; IDENTIFYs of the two processes are spaced as Discord requires.
+reports its shards and the database; IDENTIFYs of the two processes are spaced as Discord requires; a third process
+whose shard range overlaps is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from bot.config import BUNDLED_CORPUS
-from tests.cluster_harness import ShardProcess, cluster_env, processes
+from tests.cluster_harness import LAUNCHER, ShardProcess, cluster_env, processes
 from tests.discord_emulator import DiscordEmulator, StandardGuild
 from tests.discord_emulator.fixtures import running_emulator
 
@@ -64,6 +65,13 @@ async def served_within(emu: DiscordEmulator, world: StandardGuild, question: st
         await asyncio.sleep(0.3)
 
 
+def launch(env: dict[str, str], workdir: Path) -> subprocess.CompletedProcess[str]:
+    """A bot process that is expected to stop by itself."""
+    return subprocess.run(
+        [sys.executable, str(LAUNCHER)], cwd=workdir, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 def health(env: dict[str, str], workdir: Path) -> subprocess.CompletedProcess[str]:
     """`python -m bot health` beside a process, with its settings."""
     return subprocess.run(
@@ -96,6 +104,14 @@ async def test_two_processes_two_shard_ranges_one_database(tmp_path: Path, postg
             assert [len(emu.bot_messages(world.general)) for world in worlds] == [1] * SHARDS
             syncs = [r for r in emu.requests if r.startswith("PUT") and "/commands" in r]
             assert len(syncs) == 1, f"one slash-command sync for the cluster: {syncs}"
+
+            # A third process whose range overlaps is refused before it connects: no server answered twice.
+            overlapping = {**envs["a"], "STORYBOT_DISCORD__SHARD_IDS": "[1,2]", "STORYBOT_TEST_CLAIM_WAIT": "0.5"}
+            overlapping["STORYBOT_STATE_DIR"] = str(tmp_path / "state-c")
+            refused = await asyncio.to_thread(launch, overlapping, tmp_path)
+            errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+            assert refused.returncode == 2 and len(errors) == 1, refused.stderr[-2000:]
+            assert errors[0].startswith("error: shard 1 is already run by another process of this cluster")
 
             checked = await asyncio.to_thread(health, envs["a"], tmp_path)
             assert checked.returncode == 0, checked.stdout + checked.stderr

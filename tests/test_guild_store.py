@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import GuildSettings, SchemaTooNew, SettingRefused
-from bot.store.postgres import SCHEMA_VERSION as POSTGRES_VERSION
+from bot.store.pg_schema import SCHEMA_VERSION as POSTGRES_VERSION
 from bot.store.sqlite import SCHEMA_VERSION as SQLITE_VERSION
 from tests.bot_harness import make_bot, make_settings
 from tests.discord_emulator.fixtures import running_bot, running_emulator

@@ -29,86 +29,19 @@ from bot.store.base import (
     changed_settings,
     readable_settings,
 )
+from bot.store.pg_listen import TRANSIENT, Listening
+from bot.store.pg_schema import LOCK_NAMESPACE, SCHEMA_VERSION, migrate
 from bot.store.urls import connection_problem, describe_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SETTINGS_CHANNEL = "storybot_settings"
-# Advisory locks of the cluster use the two-key form (namespace, lock); guild locks use the one-key form (the guild
-# id), a separate key space in PostgreSQL.
-LOCK_NAMESPACE = 0x53_42  # "SB"
-MIGRATION_LOCK = 1
 CONNECT_TIMEOUT_SECONDS = 10.0
 COMMAND_TIMEOUT_SECONDS = 60.0
 POOL_SIZE = 5
 # Pauses between attempts when the connection drops: about two seconds in all, inside Discord's 3 s for an answer.
 RETRY_DELAYS = (0.1, 0.3, 0.6, 1.0)
-LISTEN_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
-TRANSIENT = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,  # a connection the server terminated while idle: "another operation is in progress"
-    OSError,
-    TimeoutError,
-)
-
-MIGRATIONS = (
-    # 1: the tables the SQLite store has always had.
-    """
-    CREATE TABLE guild_settings (
-        guild_id bigint NOT NULL,
-        key text NOT NULL,
-        value text NOT NULL,
-        PRIMARY KEY (guild_id, key)
-    );
-    CREATE TABLE moderation_log (
-        id bigserial PRIMARY KEY,
-        at timestamptz NOT NULL,
-        guild_id bigint,
-        user_id bigint NOT NULL,
-        user_name text NOT NULL,
-        action text NOT NULL,
-        detail text NOT NULL
-    );
-    """,
-    # 2: one guild's latest actions without a scan; the corpus generation the cluster's processes follow.
-    """
-    CREATE INDEX moderation_log_guild ON moderation_log (guild_id, id);
-    CREATE TABLE corpus_state (
-        only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-        generation bigint NOT NULL,
-        fingerprint text NOT NULL,
-        changed_at timestamptz NOT NULL
-    );
-    INSERT INTO corpus_state (generation, fingerprint, changed_at) VALUES (0, '', now());
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-Listener = Callable[[str], None]
-
-
-async def migrate(connection: asyncpg.Connection, where: str) -> int:
-    """Bring the schema to SCHEMA_VERSION in one transaction (one process at a time); returns the old version."""
-    async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_NAMESPACE, MIGRATION_LOCK)
-        await connection.execute("CREATE TABLE IF NOT EXISTS storybot_schema (version integer NOT NULL)")
-        version = await connection.fetchval("SELECT coalesce(max(version), 0) FROM storybot_schema")
-        if version > SCHEMA_VERSION:
-            raise SchemaTooNew(
-                f"the settings database {where} has schema version {version}, written by a newer storybot (this one "
-                f"knows versions up to {SCHEMA_VERSION}): run the newer storybot, or restore a backup"
-            )
-        for number in range(version + 1, SCHEMA_VERSION + 1):
-            await connection.execute(MIGRATIONS[number - 1])
-            log.info("settings database %s: migrated to schema version %d", where, number)
-        if version < SCHEMA_VERSION:
-            await connection.execute("DELETE FROM storybot_schema")
-            await connection.execute("INSERT INTO storybot_schema (version) VALUES ($1)", SCHEMA_VERSION)
-        return version
 
 
 class PostgresGuildStore:
@@ -123,12 +56,9 @@ class PostgresGuildStore:
         # Counts cache invalidations from other processes: a read that raced one is served but not cached.
         self._invalidations = 0
         self._token = secrets.token_hex(4)  # tells this process's own notifications from the others'
-        self._listeners: dict[str, list[Listener]] = {SETTINGS_CHANNEL: [self._on_settings_changed]}
-        self._reconnect_callbacks: list[Callable[[], None]] = []
-        self._listening: asyncio.Task[None] | None = None
-        self._listen_connection: asyncpg.Connection | None = None
-        self._subscribing = asyncio.Lock()  # one LISTEN statement at a time on that connection
-        self.listening = asyncio.Event()
+        self._listening = Listening(url)
+        self._listening.on_reconnect(self._clear_cache)  # changes made while not listening were not heard
+        self._on_close: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     async def open(cls, url: str, defaults: GuildSettings) -> PostgresGuildStore:
@@ -155,7 +85,8 @@ class PostgresGuildStore:
             raise StoreUnavailable(connection_problem(where, error)) from None
         store = cls(pool, url, defaults)
         log.info("settings database: %s (schema version %d, was %d)", where, SCHEMA_VERSION, previous)
-        store._listening = asyncio.create_task(store._keep_listening(), name="storybot LISTEN")
+        await store.listen(SETTINGS_CHANNEL, store._on_settings_changed)
+        store._listening.start()
         return store
 
     @property
@@ -163,12 +94,16 @@ class PostgresGuildStore:
         """The database's address without any password."""
         return describe_url(self._url)
 
+    def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Await `callback()` when the store closes (before its connections close)."""
+        self._on_close.append(callback)
+
     async def close(self) -> None:
         """Stop listening and close every connection."""
-        if self._listening is not None:
-            self._listening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listening
+        for callback in self._on_close:
+            with contextlib.suppress(Exception):
+                await callback()
+        await self._listening.stop()
         with contextlib.suppress(*TRANSIENT):
             await asyncio.wait_for(self._pool.close(), timeout=10)
 
@@ -229,71 +164,20 @@ class PostgresGuildStore:
             with contextlib.suppress(*TRANSIENT):
                 await self._pool.release(connection)
 
-    # -- listening -------------------------------------------------------------------------------------------------
+    # -- listening (bot/store/pg_listen.py) ------------------------------------------------------------------------
 
-    async def listen(self, channel: str, callback: Listener) -> None:
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
         """Call `callback(payload)` for every NOTIFY on `channel` (from any process, this one included)."""
-        first = channel not in self._listeners
-        self._listeners.setdefault(channel, []).append(callback)
-        connection = self._listen_connection
-        if first and connection is not None and not connection.is_closed():
-            async with self._subscribing:
-                with contextlib.suppress(*TRANSIENT):  # dropped meanwhile: the reconnection listens to every channel
-                    await connection.add_listener(channel, self._dispatch)
+        await self._listening.listen(channel, callback)
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         """Call `callback()` whenever listening (re)starts: notifications sent before it may have been missed."""
-        self._reconnect_callbacks.append(callback)
+        self._listening.on_reconnect(callback)
 
-    def _dispatch(self, connection: Any, pid: int, channel: str, payload: str) -> None:
-        for callback in self._listeners.get(channel, ()):
-            try:
-                callback(payload)
-            except Exception:
-                log.exception("a NOTIFY handler for %s failed", channel)
-
-    async def _keep_listening(self) -> None:
-        """Hold the LISTEN connection; after it drops, reconnect (backing off) and tell `on_reconnect` callbacks.
-
-        Never gives up while the store is open: a process that stopped listening would serve stale settings and an
-        old corpus without a word.
-        """
-        failures = 0
-        while True:
-            try:
-                await self._listen_once(failures)
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                if failures == 0:
-                    log.warning("LISTEN: %s; retrying", connection_problem(self.description, error))
-                failures += 1
-            await asyncio.sleep(LISTEN_RETRY_SECONDS[min(failures, len(LISTEN_RETRY_SECONDS) - 1)])
-
-    async def _listen_once(self, failures: int) -> None:
-        """Connect, LISTEN to every channel, catch up, and return when the connection is lost."""
-        lost = asyncio.Event()
-        connection = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT_SECONDS)
-        try:
-            connection.add_termination_listener(lambda _connection: lost.set())
-            async with self._subscribing:
-                self._listen_connection = connection  # from now on `listen` adds new channels itself
-                for channel in list(self._listeners):
-                    await connection.add_listener(channel, self._dispatch)
-            if failures:
-                log.info("LISTEN: connected again to %s; catching up", self.description)
-            self._clear_cache()
-            for callback in self._reconnect_callbacks:
-                callback()
-            self.listening.set()
-            await lost.wait()
-            log.warning("LISTEN: the connection to %s dropped; reconnecting", self.description)
-        finally:
-            self.listening.clear()
-            self._listen_connection = None
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(connection.close(), timeout=5)
+    @property
+    def listening(self) -> asyncio.Event:
+        """Set while the LISTEN connection is up."""
+        return self._listening.listening
 
     def _on_settings_changed(self, payload: str) -> None:
         token, _, guild = payload.partition(" ")
