@@ -17,6 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
+from bot.operations import (
+    StateDirectoryError,
+    load_corpus_folder,
+    os_reason,
+    require_corpus_folder,
+    writing_state,
+)
 from corpus import Corpus, CorpusFileError, diff_corpora, load_corpus
 from corpus.directory import collector_paused
 from corpus.files import move_to_trash, plan_upload, write_upload
@@ -59,20 +66,30 @@ class CorpusRefused(Exception):
         super().__init__(summary + "".join(f"\n- {error}" for error in errors))
 
 
-class StateDirectoryError(Exception):
-    """The state directory cannot be created or written; the message names it and says why."""
-
-
 def prepare_state_directory(state_dir: Path) -> None:
-    """Create the state directory when missing and check that files can be written in it."""
+    """Create the state directory when missing and check that a file can be written, synced and removed in it.
+
+    Raises StateDirectoryError naming the folder and the reason (not a folder, read-only, full, no permission).
+    """
+    probe = state_dir / f".write-test-{os.getpid()}"
+    if state_dir.exists() and not state_dir.is_dir():
+        raise StateDirectoryError(
+            f"the state directory {state_dir} cannot be created or written: it is a file, not a folder"
+        )
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        probe = state_dir / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(descriptor, b"storybot write test\n")
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+            with contextlib.suppress(OSError):
+                probe.unlink()
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise StateDirectoryError(f"the state directory {state_dir} cannot be created or written: {reason}") from None
+        raise StateDirectoryError(
+            f"the state directory {state_dir} cannot be created or written: {os_reason(error)}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -102,12 +119,18 @@ class StoryService:
 
     @classmethod
     def open(cls, settings: Settings, progress: ProgressCallback | None = None) -> StoryService:
-        """Load the corpus and the saved index (or build it). Bad files are skipped and kept in `load_errors`."""
-        loaded_corpus = load_corpus(settings.corpus_dir, max_bytes=settings.max_file_bytes)
+        """Load the corpus and the saved index (or build it). Bad files are skipped and kept in `load_errors`.
+
+        Raises CorpusFolderError or StateDirectoryError (one line naming the folder) when the corpus folder cannot be
+        read or the index cannot be saved; nothing saved before is changed then.
+        """
+        require_corpus_folder(settings.corpus_dir)
+        prepare_state_directory(settings.state_dir)
+        loaded_corpus = load_corpus_folder(settings.corpus_dir, settings.max_file_bytes)
         for error in loaded_corpus.errors:
             log.warning("skipped a bad corpus file: %s", error)
-        prepare_state_directory(settings.state_dir)
-        loaded = load_or_build(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
+        with writing_state(settings.state_dir, "the index"):
+            loaded = load_or_build(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
         log.info(
             "%s the index: %d articles, %d paragraphs (%s)",
             "built" if loaded.built else "loaded",
