@@ -99,6 +99,12 @@ class Settings(BaseSettings):
             raise ValueError("is empty; give a folder (an empty path would mean the current folder)")
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        """`debug` means DEBUG, as in most tools."""
+        return value.strip().upper() if isinstance(value, str) else value
+
     def origin(self, key: str) -> str | None:
         """Where a top-level setting came from (`--corpus`, `STORYBOT_CORPUS_DIR`, `corpus_dir in config.toml`,
         `the default`), for error lines; None for settings not made by `load_settings`."""

@@ -20,7 +20,7 @@ from bot.app import StoryBot
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.guild_store import GuildSettings, GuildSettingsStore
-from bot.operations import EXIT_TRY_AGAIN, OperatorError, writing_state
+from bot.operations import EXIT_TRY_AGAIN, OperatorError, only_bot_on, writing_state
 from bot.service import StoryService
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,8 @@ def run_discord(settings: Settings, service: StoryService, token: str, *, sync_o
     damaged settings database.
     """
     try:
-        asyncio.run(_run(settings, service, token, sync_only))
+        with contextlib.nullcontext() if sync_only else only_bot_on(settings.state_dir):
+            asyncio.run(_run(settings, service, token, sync_only))
     except discord.LoginFailure:
         raise OperatorError(
             f"DISCORD_TOKEN was rejected by Discord (401 Unauthorized): copy the bot's token again from {PORTAL} "
@@ -93,11 +94,8 @@ def run_discord(settings: Settings, service: StoryService, token: str, *, sync_o
             f"Discord is failing ({error.status} {error.text or 'server error'}): try again later",
             exit_status=EXIT_TRY_AGAIN,
         ) from None
-    except discord.Forbidden as error:
-        raise OperatorError(
-            f"Discord refused a request at start-up ({error.status}: {error.text}); if it was the slash-command "
-            "sync, check [discord] dev_guild_id and that the bot was invited with the applications.commands scope"
-        ) from None
+    except (discord.Forbidden, discord.NotFound) as error:
+        raise OperatorError(_refusal(settings, error)) from None
     except (aiohttp.ClientConnectionError, discord.GatewayNotFound, TimeoutError, ConnectionError) as error:
         raise OperatorError(
             f"cannot reach Discord at {Route.BASE.split('/api')[0]}: {_connection_reason(error)}; check the network "
@@ -110,6 +108,20 @@ def run_discord(settings: Settings, service: StoryService, token: str, *, sync_o
         with writing_state(settings.state_dir, "the bot's files"):
             raise
     return 0
+
+
+def _refusal(settings: Settings, error: discord.HTTPException) -> str:
+    """The line for a 403 or 404 at start-up: almost always the slash-command sync to a server the bot is not in."""
+    answer = f"{error.status} {error.text or error.response.reason}"
+    guild = settings.discord.dev_guild_id
+    if "/commands" in str(error.response.url) and guild is not None:
+        return (
+            f"Discord refused the slash-command sync to [discord] dev_guild_id = {guild} ({answer}): invite the bot "
+            "to that server with the applications.commands scope, or correct or remove dev_guild_id"
+        )
+    if "/commands" in str(error.response.url):
+        return f"Discord refused the slash-command sync ({answer}): invite the bot with the applications.commands scope"
+    return f"Discord refused a request at start-up ({answer})"
 
 
 def _connection_reason(error: BaseException) -> str:

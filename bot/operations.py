@@ -16,6 +16,12 @@ from pathlib import Path
 
 from corpus import CorpusFileError, CorpusLoad, load_corpus
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: two bots on one state folder are then not detected
+    fcntl = None  # type: ignore[assignment]
+
+INSTANCE_LOCK_FILE = "storybot.lock"
 # Exit statuses of `python -m bot`: 2 the operator must change something, 1 it may come right by itself (the
 # network), 130 interrupted (Ctrl-C), as shells report a SIGINT.
 EXIT_FIX_SETTINGS = 2
@@ -102,3 +108,37 @@ def writing_state(state_dir: Path, what: str) -> Iterator[None]:
         raise StateDirectoryError(
             f"cannot write {what} in the state folder {state_dir} ({where}: {os_reason(error)}); {advice}"
         ) from None
+
+
+@contextlib.contextmanager
+def only_bot_on(state_dir: Path) -> Iterator[None]:
+    """Hold `<state>/storybot.lock` while a bot serves Discord from this state folder.
+
+    A second bot on the same folder (two containers on one volume, a forgotten terminal) would answer every
+    message twice and race on the database; it stops with an OperatorError naming the folder (and the pid).
+    The lock goes with the process, however it ends.
+    """
+    if fcntl is None:
+        yield
+        return
+    path = state_dir / INSTANCE_LOCK_FILE
+    with writing_state(state_dir, "the instance lock"):
+        handle = open(path, "a+", encoding="ascii")  # noqa: SIM115 (closed below, after the bot stops)
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip()
+            running = f"another storybot (pid {pid})" if pid.isdigit() else "another storybot"
+            raise OperatorError(
+                f"{running} is already running on the state folder {state_dir}: stop it, or give each bot its own "
+                "state folder",
+                setting="state_dir",
+            ) from None
+        with writing_state(state_dir, "the instance lock"):
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+        yield

@@ -223,3 +223,39 @@ async def test_the_image_without_a_token_stops_with_one_line_instead_of_a_restar
     )
     out, _ = await asyncio.wait_for(checked.communicate(), timeout=PROCESS_TIMEOUT)
     assert checked.returncode == 1 and out.decode().startswith("unhealthy: heartbeat missing")
+
+
+@pytest.mark.asyncio
+async def test_a_dev_guild_the_bot_is_not_in_is_one_line_naming_the_setting(tmp_path: Path) -> None:
+    async with running_emulator() as emu:
+        emu.add_standard_guild()
+        process = await start_bot(
+            tmp_path / "state",
+            DISCORD_TOKEN=emu.token,
+            TEST_DISCORD_URL=emu.base_url,
+            STORYBOT_DISCORD__DEV_GUILD_ID="123456789",
+        )
+        status, err = await finished(process)
+    assert status == 2
+    line = only_error_line(err)
+    assert line.startswith("error: Discord refused the slash-command sync to [discord] dev_guild_id = 123456789")
+
+
+def test_a_second_bot_on_the_same_state_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    state = tmp_path / "state"
+    monkeypatch.setattr(Route, "BASE", "http://127.0.0.1:9/api/v10")
+    monkeypatch.setenv("DISCORD_TOKEN", "a.valid-looking.token")
+    assert main(["run", "--state", str(state)]) == 1, "alone, it gets as far as the (unreachable) network"
+    capsys.readouterr()
+    with open(state / "storybot.lock", "a+", encoding="ascii") as running:
+        fcntl.flock(running.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # the first bot, still serving
+        running.truncate(0)
+        running.write("4242\n")
+        running.flush()
+        assert main(["run", "--state", str(state)]) == 2
+    line = only_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: another storybot (pid 4242) is already running on the state folder {state}")
+    assert main(["run", "--state", str(state)]) == 1, "once the first bot is gone, the folder is free again"

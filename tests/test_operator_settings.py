@@ -255,3 +255,41 @@ def test_ask_refuses_an_empty_question(tmp_path: Path, capsys: pytest.CaptureFix
     line = error_line(capsys, ["ask", question, "--state", str(tmp_path / "state")])
     assert line.startswith("error: the question is empty")
     assert not (tmp_path / "state").exists(), "refused before anything was loaded"
+
+
+def test_the_log_level_may_be_written_in_any_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("STORYBOT_LOG_LEVEL", "warning")
+    assert main(["ask", "border czar", "--state", str(tmp_path / "state")]) == 0
+    assert "INFO" not in capsys.readouterr().err
+
+
+def test_eval_on_a_folder_that_is_not_a_data_set_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset = tmp_path / "not-a-dataset"
+    (dataset / "corpus.jsonl").mkdir(parents=True)  # a folder where the file should be
+    assert (
+        error_line(capsys, ["eval", str(dataset)])
+        == f"error: {dataset / 'corpus.jsonl'}: cannot be read: Is a directory"
+    )
+    assert "is empty" in usage_error(capsys, ["eval", ""])
+
+
+@pytest.mark.parametrize("where", ["a folder", "a missing folder"])
+def test_eval_refuses_a_run_file_it_cannot_write_before_evaluating(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    dataset = tmp_path / "dataset"
+    (dataset / "qrels").mkdir(parents=True)
+    documents = {"d1": "the border czar", "d2": "a campaign video", "d3": "an immigration deal"}
+    corpus_lines = [json.dumps({"_id": key, "title": "", "text": text}) for key, text in documents.items()]
+    (dataset / "corpus.jsonl").write_text("\n".join(corpus_lines) + "\n", encoding="utf-8")
+    (dataset / "queries.jsonl").write_text('{"_id": "q1", "text": "border"}\n', encoding="utf-8")
+    (dataset / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n", encoding="utf-8")
+    run = tmp_path if where == "a folder" else tmp_path / "missing" / "run.txt"
+    line = error_line(capsys, ["eval", str(dataset), "--run", str(run)])
+    assert line.startswith(f"error: the run file {run} ")
+    assert main(["eval", str(dataset), "--run", str(tmp_path / "run.txt")]) == 0, "a writable run file works"
+    assert (tmp_path / "run.txt").read_text(encoding="utf-8").startswith("q1 Q0 d1 1 ")
