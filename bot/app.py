@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import discord
@@ -21,17 +23,35 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_FILE = "heartbeat"
 HEARTBEAT_SECONDS = 30.0
-EXTENSIONS = ("bot.cogs.asking", "bot.cogs.moderation", "bot.cogs.guild_config", "bot.cogs.errors")
+EXTENSIONS = (
+    "bot.cogs.asking",
+    "bot.cogs.moderation",
+    "bot.cogs.guild_config",
+    "bot.cogs.settings_upkeep",
+    "bot.cogs.errors",
+)
+# How many message ids `on_message` remembers to answer a redelivered message once (minutes of a busy bot).
+RECENT_MESSAGE_IDS = 10_000
 # Commands that still work where the channel allow-list or DMs would otherwise stop them.
 ANYWHERE_COMMANDS = {"help"}
+ALLOWED_SHOWN = 20  # channels named in a refusal (the list may hold 50)
+STALE_ALLOW_LIST = "stale_allow_list"  # dispatched when no listed channel can be found: upkeep checks with Discord
 
 
 class ChannelNotAllowed(commands.CheckFailure):
-    """The guild's admins chose other channels for the bot."""
+    """The guild's admins chose other channels for the bot (`channels`: those of them that still exist)."""
 
     def __init__(self, channels: tuple[int, ...]) -> None:
         self.channels = channels
-        super().__init__("I only answer in " + ", ".join(f"<#{channel}>" for channel in channels) + ".")
+        if channels:
+            shown = ", ".join(f"<#{channel}>" for channel in channels[:ALLOWED_SHOWN])
+            more = f" and {len(channels) - ALLOWED_SHOWN} more" if len(channels) > ALLOWED_SHOWN else ""
+            super().__init__(f"I only answer in {shown}{more}.")
+        else:
+            super().__init__(
+                "I only answer in channels that can't be found any more (deleted?): "
+                "an admin can fix that with `config channels clear`."
+            )
 
 
 def intents() -> discord.Intents:
@@ -89,10 +109,23 @@ class StoryBot(commands.AutoShardedBot):
         guild_settings = await self.guild_store.get(message.guild.id if message.guild else None)
         return commands.when_mentioned_or(guild_settings.prefix)(bot, message)
 
+    @functools.cached_property
+    def _delivered_messages(self) -> OrderedDict[int, None]:
+        """The ids of the latest messages seen, oldest first (at most RECENT_MESSAGE_IDS)."""
+        return OrderedDict()
+
     async def on_message(self, message: discord.Message) -> None:
-        """Ignore bots (this one included); everything else may be a command."""
+        """Ignore bots (this one included) and a message delivered again (the gateway may redeliver an event, e.g.
+        after a resume: it is answered once); everything else may be a command."""
         if message.author.bot:
             return
+        delivered = self._delivered_messages
+        if message.id in delivered:
+            log.info("ignored a second delivery of message %s in channel %s", message.id, message.channel.id)
+            return
+        delivered[message.id] = None
+        if len(delivered) > RECENT_MESSAGE_IDS:
+            delivered.popitem(last=False)
         await self.process_commands(message)
 
     async def _channel_allowed(self, ctx: commands.Context) -> bool:
@@ -107,7 +140,12 @@ class StoryBot(commands.AutoShardedBot):
         guild_settings = await self.guild_store.get(ctx.guild.id)
         if channel_allowed(ctx.channel, guild_settings.channels):
             return True
-        raise ChannelNotAllowed(guild_settings.channels)
+        existing = tuple(c for c in guild_settings.channels if ctx.guild.get_channel_or_thread(c) is not None)
+        if not existing:
+            # Deleted while the bot was away, or archived threads: settings upkeep asks Discord which, and forgets
+            # the deleted ones (an empty list answers everywhere). Until then, stay where the admins said.
+            self.dispatch(STALE_ALLOW_LIST, ctx.guild)
+        raise ChannelNotAllowed(existing)
 
 
 def channel_allowed(channel: discord.abc.Messageable | None, allowed: tuple[int, ...]) -> bool:

@@ -6,15 +6,18 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
 from bot.database_errors import BUSY_TIMEOUT_SECONDS, describe_database_error
 from bot.operations import SettingsDatabaseError, os_reason
+from bot.prefix_rules import MAX_CODE_POINTS, prefix_problem
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +46,44 @@ class GuildSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    channels: tuple[int, ...] = ()
-    moderator_roles: tuple[int, ...] = ()
+    channels: tuple[PositiveInt, ...] = ()
+    moderator_roles: tuple[PositiveInt, ...] = ()
     results: int = Field(3, ge=1, le=10)
-    prefix: str = Field("!", min_length=1, max_length=5)
+    prefix: str = Field("!", min_length=1, max_length=MAX_CODE_POINTS)
+
+    @field_validator("channels", "moderator_roles")
+    @classmethod
+    def _unique(cls, ids: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(ids))
+
+    @field_validator("prefix")
+    @classmethod
+    def _typeable(cls, prefix: str) -> str:
+        problem = prefix_problem(prefix)
+        if problem:
+            raise ValueError(problem)
+        return prefix
+
+
+class SettingRefused(Exception):
+    """A change the guild's current settings rule out; the message is the reply for the admin."""
+
+
+Change = Callable[[GuildSettings], Mapping[str, Any]]
 
 
 class GuildSettingsStore:
-    """Reads and writes per-guild settings; one connection, serialised by aiosqlite's own thread."""
+    """Reads and writes per-guild settings; one connection, serialised by aiosqlite's own thread.
+
+    Every change of a guild's settings is a read-modify-write under that guild's lock (`update`), so two admins
+    changing the same list at once both keep their change. The cache is filled and emptied under the same lock.
+    """
 
     def __init__(self, connection: aiosqlite.Connection, defaults: GuildSettings) -> None:
         self._connection = connection
         self.defaults = defaults
         self._cache: dict[int, GuildSettings] = {}
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     @classmethod
     async def open(cls, state_dir: Path, defaults: GuildSettings) -> GuildSettingsStore:
@@ -102,36 +130,64 @@ class GuildSettingsStore:
         cached = self._cache.get(guild_id)
         if cached is not None:
             return cached
+        async with self._locks[guild_id]:
+            return await self._load(guild_id)
+
+    async def _load(self, guild_id: int) -> GuildSettings:
+        """The guild's settings from the cache or the database; call with the guild's lock held."""
+        cached = self._cache.get(guild_id)
+        if cached is not None:
+            return cached
         async with self._connection.execute(
             "SELECT key, value FROM guild_settings WHERE guild_id = ?", (guild_id,)
         ) as cursor:
             rows = await cursor.fetchall()
-        stored = {key: json.loads(value) for key, value in rows if key in GuildSettings.model_fields}
-        settings = GuildSettings.model_validate({**self.defaults.model_dump(), **stored})
+        settings = readable_settings(guild_id, rows, self.defaults)
         self._cache[guild_id] = settings
         return settings
 
+    async def update(self, guild_id: int, change: Change) -> GuildSettings:
+        """Apply `change(current settings) -> {key: new value}` atomically for this guild and return the result.
+
+        `change` runs under the guild's lock on the latest settings, so concurrent changes never overwrite each
+        other; it may raise SettingRefused (nothing is written) or return {} (nothing to do).
+        """
+        async with self._locks[guild_id]:
+            current = await self._load(guild_id)
+            changes = dict(change(current))
+            if not changes:
+                return current
+            updated = GuildSettings.model_validate({**current.model_dump(), **changes})
+            values = updated.model_dump(mode="json")
+            self._cache.pop(guild_id, None)
+            try:
+                async with self._connection.cursor() as cursor:
+                    await cursor.executemany(
+                        "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?) "
+                        "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
+                        [(guild_id, key, json.dumps(values[key])) for key in changes],
+                    )
+                await self._connection.commit()
+            except BaseException:
+                await self._connection.rollback()
+                raise
+            return await self._load(guild_id)
+
     async def set(self, guild_id: int, **changes: Any) -> GuildSettings:
-        """Validate and store changed keys in one transaction, then drop the guild's cached settings."""
-        current = await self.get(guild_id)
-        updated = GuildSettings.model_validate({**current.model_dump(), **changes})
-        values = updated.model_dump(mode="json")
-        async with self._connection.cursor() as cursor:
-            await cursor.executemany(
-                "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?) "
-                "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
-                [(guild_id, key, json.dumps(values[key])) for key in changes],
-            )
-        await self._connection.commit()
-        self._cache.pop(guild_id, None)
-        return await self.get(guild_id)
+        """Validate and store changed keys in one transaction (see `update`)."""
+        return await self.update(guild_id, lambda current: changes)
 
     async def reset(self, guild_id: int, key: str) -> GuildSettings:
         """Forget one key of a guild's settings, so it falls back to the default."""
-        await self._connection.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key))
-        await self._connection.commit()
+        async with self._locks[guild_id]:
+            self._cache.pop(guild_id, None)
+            await self._connection.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key))
+            await self._connection.commit()
+            return await self._load(guild_id)
+
+    def forget_cached(self, guild_id: int) -> None:
+        """Drop a guild's cached settings (the bot left it); the stored rows stay for when it comes back."""
         self._cache.pop(guild_id, None)
-        return await self.get(guild_id)
 
     async def log_action(self, guild_id: int | None, user_id: int, user_name: str, action: str, detail: str) -> None:
         """Record a moderation action: who, when, what; also written to the log."""
@@ -150,3 +206,52 @@ class GuildSettingsStore:
             (guild_id, limit),
         ) as cursor:
             return [tuple(row) for row in await cursor.fetchall()]
+
+
+def readable_settings(guild_id: int, rows: Iterable[tuple[str, str]], defaults: GuildSettings) -> GuildSettings:
+    """A guild's settings from its stored rows; a row an older version wrote that no longer reads (bad JSON, a value
+    out of range, an unknown key) falls back to the default with a warning instead of breaking the guild."""
+    stored: dict[str, Any] = {}
+    for key, raw in rows:
+        if key not in GuildSettings.model_fields:
+            log.warning("guild %d: ignoring the unknown stored setting %r", guild_id, key)
+            continue
+        try:
+            value = _salvage_ids(guild_id, key, json.loads(raw))
+            GuildSettings.model_validate({**defaults.model_dump(), key: value})
+        except (ValueError, TypeError) as error:
+            log.warning(
+                "guild %d: the stored setting %r (%.80r) is unreadable, using the default: %s",
+                guild_id,
+                key,
+                raw,
+                error.errors()[0]["msg"] if isinstance(error, ValidationError) else error,
+            )
+            continue
+        stored[key] = value
+    if guild_id in stored.get("moderator_roles", ()):
+        log.warning(
+            "guild %d: dropping @everyone from the moderator roles (it made every member a moderator)", guild_id
+        )
+        stored["moderator_roles"] = [role for role in stored["moderator_roles"] if role != guild_id]
+    return GuildSettings.model_validate({**defaults.model_dump(), **stored})
+
+
+def _salvage_ids(guild_id: int, key: str, value: Any) -> Any:
+    """Keep the readable ids of a stored id list (one bad entry must not reopen every channel)."""
+    if key not in ("channels", "moderator_roles") or not isinstance(value, list):
+        return value
+    readable = [item for item in value if _is_snowflake(item)]
+    if len(readable) < len(value):
+        log.warning(
+            "guild %d: dropping %d unreadable entries of the stored %r", guild_id, len(value) - len(readable), key
+        )
+    return readable
+
+
+def _is_snowflake(item: Any) -> bool:
+    if isinstance(item, bool):
+        return False
+    if isinstance(item, str) and item.isdecimal() and item.isascii():
+        item = int(item)
+    return isinstance(item, int) and 0 < item < 2**64

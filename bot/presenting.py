@@ -48,20 +48,35 @@ def no_match_sentence(result: SearchResult) -> str:
     return (result.no_match or NoMatch.NO_PASSAGE).value
 
 
+def source_facts(article: Article) -> list[tuple[str, str]]:
+    """One article's id, date and size as (label, value) pairs, for `source <article>`."""
+    return [
+        ("id", article.id),
+        ("published", format_date(article.published) or "unknown"),
+        ("paragraphs", str(len(article.paragraphs))),
+    ]
+
+
 def source_summary(article: Article) -> list[str]:
-    """Lines describing one article for `source <article>`."""
-    lines = [article.title, f"id: {article.id}"]
-    date = format_date(article.published)
-    lines.append(f"published: {date}" if date else "published: unknown")
-    lines.append(f"paragraphs: {len(article.paragraphs)}")
-    if article.url:
-        lines.append(f"link: {article.url}")
-    return lines
+    """Lines describing one article for `source <article>`: title, facts, link."""
+    facts = [f"{label}: {value}" for label, value in source_facts(article)]
+    return [article.title, *facts] + ([f"link: {article.url}"] if article.url else [])
 
 
 def who_words(text: str) -> str:
-    """The words a who-said question asks about: `who said border czar` and `said border czar` → `border czar`."""
-    return _WHO_SAID.sub("", text, count=1).strip() or text.strip()
+    """The words a who-said question asks about: `who said border czar` and `said border czar` → `border czar`;
+    `who said` alone → "" (the caller asks for words)."""
+    return _WHO_SAID.sub("", text, count=1).strip()
+
+
+def ask_for_words(example: str) -> str:
+    """The reply to a who-said question without words; `example` is the command as this front-end types it."""
+    return f"Who said what? Give some words of the quotation, for example `{example}`."
+
+
+def unknown_words_sentence(result: SearchResult, shown: Callable[[str], str] = str) -> str:
+    """`Not in the story: capitol, zebrafish` with the words as the member typed them (`shown` escapes them)."""
+    return "Not in the story: " + shown(", ".join(result.unknown_words))
 
 
 def no_quote_sentence(result: SearchResult) -> str | None:
@@ -70,8 +85,8 @@ def no_quote_sentence(result: SearchResult) -> str | None:
 
 
 def markdown_bold(text: str) -> str:
-    """Text in Markdown bold, as both the terminal and Discord show a speaker."""
-    return f"**{text}**"
+    """Text in Markdown bold, as both the terminal and Discord show a speaker (nothing to mark: unchanged)."""
+    return f"**{text}**" if text.strip() else text
 
 
 def passage_text(

@@ -12,6 +12,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import chain, islice
 from typing import NamedTuple
 
 from index.tokenizer import Token
@@ -106,9 +107,14 @@ def format_fragment(
     escape: Callable[[str], str] = identity,
     ellipsis: str = ELLIPSIS,
 ) -> str:
-    """The fragment as text: matches escaped then marked, the rest escaped, `ellipsis` where text was left out.
+    """The fragment as text: the whole window escaped at once, then its matches marked, `ellipsis` where text was
+    left out.
 
-    Matches that overlap, touch or are separated only by spaces are marked as one run (`**border czar**`), so
+    The window is escaped in one piece, never piecewise around the matches, so an escape that looks at context (a
+    link, a line start) sees the text as it is: two unmarked pieces can never join into syntax. The runs to mark are
+    carried through `escape` by two characters the window does not hold (Unicode noncharacters, made for such
+    internal use); `escape` must leave them alone. Matches that overlap, touch or are separated only by spaces are
+    marked as one run (`**border czar**`), and runs that nothing but escaped-away characters separate are joined, so
     Markdown marks never nest or meet.
     """
     runs: list[list[int]] = []
@@ -118,18 +124,32 @@ def format_fragment(
             runs[-1][1] = max(runs[-1][1], end)
         else:
             runs.append([start, end])
-    pieces = [ellipsis] if fragment.cut_left else []
-    position = fragment.start
-    for start, end in runs:
-        if position < start:
-            pieces.append(escape(text[position:start]))
-        pieces.append(mark(escape(text[start:end])))
-        position = end
-    if position < fragment.end:
-        pieces.append(escape(text[position : fragment.end]))
-    if fragment.cut_right:
-        pieces.append(ellipsis)
-    return "".join(pieces)
+    window = text[fragment.start : fragment.end]
+    if runs:
+        opening, closing = _absent_characters(window)
+        pieces = []
+        position = fragment.start
+        for start, end in runs:
+            pieces += [text[position:start], opening, text[start:end], closing]
+            position = end
+        pieces.append(text[position : fragment.end])
+        escaped = escape("".join(pieces))
+        if escaped.count(opening) != len(runs) or escaped.count(closing) != len(runs):
+            raise ValueError("the escape function removed or added the characters that carry the marks")
+        escaped = escaped.replace(closing + opening, "")
+        marked = re.compile(f"{re.escape(opening)}(.*?){re.escape(closing)}", re.DOTALL)
+        body = marked.sub(lambda found: mark(found.group(1)), escaped)
+    else:
+        body = escape(window)
+    return (ellipsis if fragment.cut_left else "") + body + (ellipsis if fragment.cut_right else "")
+
+
+def _absent_characters(text: str) -> tuple[str, str]:
+    """Two characters that `text` does not hold: noncharacters first (U+FDD0…), then supplementary private use."""
+    present = set(text)
+    candidates = (chr(code) for code in chain(range(0xFDD0, 0xFDF0), range(0xF0000, 0x10FFFE)))
+    first, second = islice((char for char in candidates if char not in present), 2)
+    return first, second
 
 
 def _clean(text: str, spans: Sequence[Span]) -> list[Span]:

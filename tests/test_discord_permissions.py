@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.bot_harness import Stage, stage
+from tests.discord_emulator import Perm
 from tests.discord_emulator.options import CommandUnavailable
 
 ARTICLE = b"A test article\n\nThe harbour master spoke.\n"
@@ -40,14 +41,21 @@ TABLE = [
     Gated("!config prefix !", "config prefix", lambda s: {"prefix": "!"}, "admin"),
     Gated("!config channels list", "config channels list", lambda s: {}, "admin"),
     Gated("!config channels add #news", "config channels add", lambda s: {"channel": s.world.news}, "admin"),
-    Gated("!config channels remove #news", "config channels remove", lambda s: {"channel": s.world.news}, "admin"),
+    Gated(
+        "!config channels remove #news", "config channels remove", lambda s: {"channel": str(s.world.news.id)}, "admin"
+    ),
+    Gated("!config channels clear", "config channels clear", lambda s: {}, "admin"),
+    Gated("!config channels", None, None, "admin"),
     Gated("!config modrole add @Moderator", "config modrole add", lambda s: {"role": s.world.moderator_role}, "admin"),
     Gated(
         "!config modrole remove @Moderator",
         "config modrole remove",
-        lambda s: {"role": s.world.moderator_role},
+        lambda s: {"role": str(s.world.moderator_role.id)},
         "admin",
     ),
+    Gated("!config modrole clear", "config modrole clear", lambda s: {}, "admin"),
+    Gated("!config modrole", None, None, "admin"),
+    Gated("!config frobnicate", None, None, "admin"),
 ]
 
 
@@ -66,6 +74,13 @@ async def slash_reply(s: Stage, who: Any, row: Gated) -> str:
     return "\n".join(message.text() for message in record.messages)
 
 
+def show_config_to_everyone(s: Stage) -> None:
+    """An admin lets @everyone see /config in Server Settings → Integrations (overriding default_member_permissions)."""
+    for command in s.emu.commands[s.world.guild.id]:
+        if command["name"] == "config":
+            command["default_member_permissions"] = None
+
+
 def refusal_for(level: str) -> str:
     return MODERATOR_REFUSAL if level == "moderator" else ADMIN_REFUSAL
 
@@ -77,9 +92,17 @@ async def test_every_gated_command_refuses_a_member_in_both_forms(tmp_path: Path
         for row in TABLE:
             text = await prefix_reply(s, s.world.member, row)
             assert refusal_for(row.level) in text.lower(), f"{row.prefix}: {text}"
-            if row.slash:
+            if row.slash and row.level == "admin":
+                with pytest.raises(CommandUnavailable, match="lacks the permissions"):
+                    await slash_reply(s, s.world.member, row)  # Discord hides /config (default_member_permissions)
+            elif row.slash:
                 text = await slash_reply(s, s.world.member, row)
                 assert refusal_for(row.level) in text.lower(), f"/{row.slash}: {text}"
+        show_config_to_everyone(s)  # what a server's Integrations settings can do: the bot must still refuse
+        for row in TABLE:
+            if row.slash and row.level == "admin":
+                text = await slash_reply(s, s.world.member, row)
+                assert ADMIN_REFUSAL in text.lower(), f"/{row.slash} shown to everyone: {text}"
         assert sorted(p.name for p in s.corpus_dir.iterdir()) == corpus_before
         assert await s.bot.guild_store.get(s.world.guild.id) == s.bot.guild_store.defaults
 
@@ -124,3 +147,31 @@ async def test_the_allow_list_cannot_be_dodged_by_alias_or_thread(tmp_path: Path
         for name, options in (("who", {"words": "border"}), ("sources", {}), ("source", {"article": "harris"})):
             record = await s.slash(w.member, name, options, channel=w.thread)
             assert f"<#{w.news.id}>" in record.messages[0].content and record.messages[0].ephemeral
+
+
+@pytest.mark.asyncio
+async def test_config_is_hidden_from_members_and_moderator_commands_stay_visible(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        synced = {command["name"]: command for command in s.emu.commands[s.world.guild.id]}
+        assert synced["config"]["default_member_permissions"] == str(Perm.MANAGE_GUILD)
+        # Moderators are a bot-side role list that Discord doesn't know: hiding these behind a permission would
+        # hide them from role-based moderators too, so they stay visible and refuse members with a reason.
+        assert synced["reload"]["default_member_permissions"] is None
+        assert synced["article"]["default_member_permissions"] is None
+        shown = await s.slash(s.world.admin, "config show")
+        assert "Answers in" in shown.messages[0].content
+
+
+@pytest.mark.asyncio
+async def test_the_table_covers_every_gated_command(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        levels = ("admin_only", "moderator_only")
+        gated = {
+            c.qualified_name
+            for c in s.bot.walk_commands()
+            if any(check.__qualname__.startswith(levels) for check in c.checks)
+        }
+        assert {"reload", "config", "config channels clear", "article remove"} <= gated
+        covered = {row.prefix.removeprefix("!") for row in TABLE}
+        missing = [name for name in gated if not any(f"{text} ".startswith(f"{name} ") for text in covered)]
+        assert not missing, f"gated commands missing from TABLE: {missing}"

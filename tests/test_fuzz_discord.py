@@ -1,5 +1,6 @@
 """Hostile text typed at the bot on Discord, end to end: every command answers within Discord's limits (the emulator
-refuses anything else), pings nobody, and nothing reaches a member as a crash. Bounded: 120 seeded inputs."""
+refuses anything else), pings nobody, echoes nothing live (no link, mention, formatting or hidden character: see
+tests/markdown_safety.py), and nothing reaches a member as a crash. Bounded: 120 seeded inputs."""
 
 from __future__ import annotations
 
@@ -11,12 +12,30 @@ import pytest
 from bot.cogs.errors import GENERIC_FAILURE
 from tests.bot_harness import stage
 from tests.fuzzing import NASTY_PIECES
+from tests.markdown_safety import message_problems
 
 SEED = 20261201
 STORY_WORDS = ("border", "czar", "Harris", "Trump", "panicked", "“say it to my face”", '"border czar"', "who", "said")
 MARKUP = ("**", "__", "`", "```", "||", "> ", "# ", "[x](http://a.b)", "@everyone", "@here", "<@1>", "<@&2>", "<#3>")
+TRICKS = (
+    "[border czar](https://evil.example)",
+    "[https://discord.com/nitro](https://evil.example/phish)",
+    "https://evil.example",
+    "<https://evil.example>",
+    "<t:0:R>",
+    "<:x:1>",
+    "</who:1>",
+    "-# ",
+    ">>> ",
+    "1. ",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\u061c",
+)
 # Discord delivers valid UTF-8 only: lone surrogates cannot arrive in a message.
-PIECES = [p for p in NASTY_PIECES if not any(0xD800 <= ord(c) <= 0xDFFF for c in p)] + list(STORY_WORDS + MARKUP)
+ENCODABLE = [p for p in NASTY_PIECES if not any(0xD800 <= ord(c) <= 0xDFFF for c in p)]
+PIECES = ENCODABLE + list(STORY_WORDS + MARKUP + TRICKS)
 PREFIX_COMMANDS = ("!ask ", "!who said ", "!search ", "!source ", "!who ")
 SLASH_COMMANDS = (("ask", "question"), ("who", "words"), ("source", "article"))
 
@@ -40,9 +59,11 @@ async def test_hostile_questions_always_get_a_reply_within_the_limits(tmp_path: 
             reply = await s.say(s.world.member, content)
             assert reply.text() and GENERIC_FAILURE not in reply.text(), repr(content)
             assert reply.payload.get("allowed_mentions") == {"parse": []}
+            assert not message_problems(reply), (content, message_problems(reply)[:3])
         for _ in range(30):
             name, option = rng.choice(SLASH_COMMANDS)
             value = hostile_text(rng)[:6_000]
             record = await s.slash(s.world.member, name, {option: value})
             assert all(GENERIC_FAILURE not in m.text() for m in record.messages), repr(value)
+            assert not [problem for m in record.messages for problem in message_problems(m)], repr(value)
         assert await s.quiet(0.2) == []

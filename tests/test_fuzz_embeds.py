@@ -1,5 +1,6 @@
 """Fuzzing the Discord embed builders: whatever the articles hold, every embed fits Discord's limits and bold marks
-stay balanced (Discord refuses an embed over a limit, so the member would get no answer at all).
+stay balanced (Discord refuses an embed over a limit, so the member would get no answer at all), and nothing an
+article holds renders live: no link but the article's own address, no mention, formatting or hidden character.
 """
 
 from __future__ import annotations
@@ -13,14 +14,45 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.embeds import answer_embed, citation_line, fit_snippet, source_embed, sources_embed
+from bot.safe_text import display_url
 from corpus.models import Article, Paragraph
 from index.engine import Hit, SearchResult
 from index.tokenizer import Tokenizer
 from tests.discord_emulator.limits import embed_problems
-from tests.fuzzing import ENCODABLE_TEXT, FUZZ, long_word
+from tests.fuzzing import ENCODABLE_TEXT, FUZZ, NASTY_PIECES, long_word
+from tests.markdown_safety import embeds_problems
 
 TOKENIZER = Tokenizer()
+# Markup that has tricked readers elsewhere, around the words the questions ask for (so they get marked in bold,
+# which is where piecewise escaping let a masked link through).
+TRICKS = (
+    "[https://discord.com/nitro](https://evil.example/phish)",
+    "[border czar](https://evil.example)",
+    "](https://evil.example)",
+    "https://evil.example/login",
+    "<https://evil.example>",
+    "steam://run/1",
+    "-# ",
+    ">>> ",
+    "1. ",
+    "+ ",
+    "<a:x:1>",
+    "</who:1>",
+    "<id:customize>",
+    "\u2066",
+    "\u202a",
+    "\u061c",
+    "\u2060",
+    "\\",
+    "border",
+    "czar",
+    " ",
+    "\n",
+)
+ENCODABLE_PIECES = tuple(piece for piece in NASTY_PIECES if not any("\ud800" <= char <= "\udfff" for char in piece))
+MARKUP = st.lists(st.sampled_from(ENCODABLE_PIECES + TRICKS), min_size=1, max_size=40).map("".join)
 TEXT = st.one_of(
+    MARKUP,
     ENCODABLE_TEXT,
     st.builds(lambda a, b: a + " border czar " + b, ENCODABLE_TEXT, ENCODABLE_TEXT),
     long_word(100, 5_000),
@@ -61,7 +93,8 @@ def results(draw: st.DrawFn) -> SearchResult:
         spans = tuple((token.start, token.end) for token in TOKENIZER.tokens(paragraph.text) if token.term in terms)
         hits.append(Hit(article, paragraph, draw(st.floats(0, 100)), spans))
     unknown = tuple(draw(st.lists(TEXT, max_size=30)))
-    return SearchResult(query, tuple(hits), draw(st.integers(0, 50)), draw(st.booleans()), unknown_terms=unknown)
+    offset, more = draw(st.integers(0, 50)), draw(st.booleans())
+    return SearchResult(query, tuple(hits), offset, more, unknown_terms=unknown, unknown_words=unknown)
 
 
 def assert_fits(embed: discord.Embed) -> None:
@@ -118,8 +151,9 @@ def test_a_fitted_snippet_never_exceeds_its_budget_nor_splits_a_bold_pair(
 @FUZZ
 @given(article=articles(), paragraph=st.integers(1, 999))
 def test_a_citation_always_names_the_paragraph(article: Article, paragraph: int) -> None:
-    line = citation_line(article, paragraph)
+    line, *link = citation_line(article, paragraph).split("\n")
     assert line.endswith(f"paragraph {paragraph}")
+    assert link in ([], [f"<{display_url(article.url or '')}>"])
 
 
 @FUZZ
@@ -139,3 +173,27 @@ def test_a_source_embed_fits_whatever_the_article_holds(article: Article) -> Non
     assert_fits(embed)
     for field in embed.fields:
         assert_bold_balanced(field.value, [article.url])
+
+
+def own_links(articles: list[Article]) -> list[str]:
+    """The only addresses an embed may show as live links: the articles' own, as displayed."""
+    return [display_url(article.url) for article in articles if article.url]
+
+
+@FUZZ
+@given(result=results(), heading=TEXT, snippet_chars=st.integers(80, 900))
+def test_nothing_an_article_or_a_question_holds_renders_live_in_an_answer(
+    result: SearchResult, heading: str, snippet_chars: int
+) -> None:
+    embed = answer_embed(result, heading, snippet_chars, "Page 1 · passages 1–3")
+    problems = embeds_problems("", [embed.to_dict()], own_links([hit.article for hit in result.hits]))
+    assert not problems, "\n".join(problems[:5])
+
+
+@FUZZ
+@given(many=st.lists(articles(), min_size=1, max_size=8))
+def test_nothing_an_article_holds_renders_live_in_sources_or_source(many: list[Article]) -> None:
+    renamed = tuple(article.model_copy(update={"id": f"id{n}"}) for n, article in enumerate(many))
+    embeds = [sources_embed(renamed).to_dict()] + [source_embed(article).to_dict() for article in renamed]
+    problems = embeds_problems("", embeds, own_links(list(renamed)))
+    assert not problems, "\n".join(problems[:5])

@@ -10,15 +10,28 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StoryBot, channel_allowed
+from bot.choices import article_for_choice, choice_names, choice_value
+from bot.command_help import help_lines
 from bot.embeds import answer_embed, escape, shorten, source_embed, sources_embed
 from bot.paging import MorePassages
-from bot.presenting import COMMAND_HELP, no_match_sentence, who_words
+from bot.presenting import ask_for_words, no_match_sentence, who_words
+from bot.replies import send_private
+from corpus.models import Article
 from index.engine import SearchResult
 
 MAX_QUERY_CHARS = 300
 MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 # Slash answers defer when the search has not finished by then, well inside Discord's 3-second deadline.
 DEFER_AFTER_SECONDS = 1.0
+
+
+class MissingEmbedLinks(commands.CheckFailure):
+    """The bot may send messages in a channel but not embeds, which every answer is."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "I need the Embed Links permission in this channel to show answers; a server admin can grant it."
+        )
 
 
 def without_mentions(text: str) -> str:
@@ -42,6 +55,16 @@ class Asking(commands.Cog):
             lambda ctx: ctx.guild.id if ctx.guild else ctx.author.id,
         )
 
+    async def cog_check(self, ctx: commands.Context) -> bool:
+        """Prefix answers are embeds: without Embed Links Discord would drop them and post an empty message. (A channel
+        discord.py has not cached knows no permissions: the answer is tried.)"""
+        channel = ctx.channel
+        if ctx.interaction is not None or ctx.guild is None or isinstance(channel, discord.PartialMessageable):
+            return True
+        if not channel.permissions_for(ctx.me).embed_links:
+            raise MissingEmbedLinks()
+        return True
+
     def _check_cooldown(self, ctx: commands.Context) -> None:
         """Per member, then per server: a flood from many members cannot monopolise the bot either."""
         for mapping, scope in (
@@ -53,20 +76,27 @@ class Asking(commands.Cog):
             if retry_after:
                 raise commands.CommandOnCooldown(bucket, retry_after, scope)
 
-    @commands.hybrid_command(name="who", description="Who said it? Finds the passage that quotes these words.")
+    @commands.hybrid_command(
+        name="who", usage="said <words>", description="Who said it? Finds the passage that quotes these words."
+    )
     @app_commands.describe(words="words of the quotation, e.g. border czar")
     async def who(self, ctx: commands.Context, *, words: str) -> None:
         """`!who said border czar`: the passages quoting those words, best first, each cited."""
-        query = who_words(words)
-        await self._answer(ctx, query, heading=f"Who said “{query}”?", quotes_first=True)
+        query = who_words(without_mentions(words))
+        if not query:
+            example = "/who words: border czar" if ctx.interaction else f"{ctx.clean_prefix}who said border czar"
+            await send_private(ctx, ask_for_words(example))
+            return
+        await self._answer(ctx, query, heading="Who said “{}”?", quotes_first=True)
 
     @commands.hybrid_command(name="ask", aliases=["search"], description="The passages that best answer a question.")
     @app_commands.describe(question="what you want to know about the story")
     async def ask(self, ctx: commands.Context, *, question: str) -> None:
         """`!ask what did Harris say about Trump`: the best-matching passages, each cited."""
-        await self._answer(ctx, question.strip(), heading=f"“{question.strip()}”")
+        await self._answer(ctx, question, heading="“{}”")
 
     async def _answer(self, ctx: commands.Context, query: str, heading: str, *, quotes_first: bool = False) -> None:
+        """Search and answer; `heading` gets the question (as searched) in place of `{}`, and is escaped later."""
         self._check_cooldown(ctx)
         query = without_mentions(query)
         note = ""
@@ -83,9 +113,9 @@ class Asking(commands.Cog):
                 await ctx.defer()
         result = await search
         if not result.hits:
-            await ctx.send(f"{note}\n{no_match_sentence(result)}".strip(), ephemeral=True)
+            await send_private(ctx, f"{note}\n{no_match_sentence(result)}".strip())
             return
-        heading = shorten(heading, 200)
+        heading = heading.format(shorten(query, 200))
 
         async def load_page(offset: int) -> tuple[SearchResult, discord.Embed]:
             page = await self.bot.service.search_async(query, limit, offset, quotes_first=quotes_first)
@@ -100,6 +130,7 @@ class Asking(commands.Cog):
                 next_offset=len(result.hits),
                 pages_left=self.bot.settings.search.max_pages - 1,
                 timeout=self.bot.settings.discord.page_timeout_seconds,
+                slash=ctx.interaction is not None,
             )
         message = await ctx.send(content=note or None, embed=embed, view=view)
         if view is not None:
@@ -114,12 +145,21 @@ class Asking(commands.Cog):
     @app_commands.describe(article="the article's id or part of its title")
     async def source(self, ctx: commands.Context, *, article: str) -> None:
         """Show one article: title, date, paragraphs, link."""
-        found = self.bot.service.find_articles(article)
-        if not found:
+        found = self._article_named(article)
+        if found is None:
             shown = escape(shorten(article, 100))
-            await ctx.send(f"No article matches “{shown}”. `/sources` lists them.", ephemeral=True)
+            await send_private(ctx, f"No article matches “{shown}”. `/sources` lists them.")
             return
-        await ctx.send(embed=source_embed(found[0]))
+        await ctx.send(embed=source_embed(found))
+
+    def _article_named(self, typed: str) -> Article | None:
+        """The article an autocomplete choice stands for, else the best match of what was typed."""
+        articles = self.bot.service.corpus.articles
+        chosen = article_for_choice(articles, typed.strip())
+        if chosen is not None:
+            return chosen
+        found = self.bot.service.find_articles(typed)
+        return found[0] if found else None
 
     @source.autocomplete("article")
     async def source_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
@@ -130,16 +170,17 @@ class Asking(commands.Cog):
         if not channel_allowed(interaction.channel, guild_settings.channels):
             return []
         articles = self.bot.service.find_articles(current) if current.strip() else self.bot.service.corpus.articles
-        return [app_commands.Choice(name=shorten(a.title, 100), value=a.id[:100]) for a in list(articles)[:25]]
+        shown = list(articles)[:25]
+        names = choice_names(shown)
+        return [app_commands.Choice(name=name, value=choice_value(a)) for name, a in zip(names, shown, strict=True)]
 
     @commands.hybrid_command(name="help", description="What storybot can do.")
     async def help(self, ctx: commands.Context) -> None:
-        """The command list, with who may use each."""
+        """The command list, written from the commands' own definitions, with who may use each."""
         guild_settings = await self.bot.guild_store.get(ctx.guild.id if ctx.guild else None)
-        prefix = guild_settings.prefix
-        lines = [f"`{prefix}{usage}` or `/{usage}` — {meaning} ({who})" for usage, meaning, who in COMMAND_HELP]
+        lines = help_lines(self.bot, guild_settings.prefix)
         embed = discord.Embed(title="storybot: where did that quote come from?", description="\n".join(lines))
-        await ctx.send(embed=embed, ephemeral=True)
+        await send_private(ctx, embed=embed)
 
 
 def _page_note(result: SearchResult, limit: int) -> str:

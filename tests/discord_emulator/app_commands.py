@@ -80,6 +80,8 @@ class CommandRoutes:
             "type": kind,
             "description": command.get("description") or "",
         }
+        if stored["default_member_permissions"] is not None:  # Discord answers the bitfield as a string
+            stored["default_member_permissions"] = str(int(stored["default_member_permissions"]))
         if scope is not None:
             stored["guild_id"] = str(scope)
         return stored

@@ -70,6 +70,12 @@ class Driving:
         self.notify()
         return message
 
+    async def redeliver(self: DiscordEmulator, message: dict[str, Any]) -> None:
+        """Deliver a member's message (as `send_message` returned it) again: the same MESSAGE_CREATE, same id, as
+        the gateway may after a resume. Discord does not promise exactly-once delivery."""
+        await self.store.dispatch("MESSAGE_CREATE", message)
+        self.notify()
+
     async def send_interaction(
         self: DiscordEmulator,
         channel: Channel | int,

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from .driving import Driving
 from .gateway import GUILD_MEMBERS, PRIVILEGED, Gateway
+from .guild_events import GuildEvents
 from .messages import MessageStore
 from .models import Channel, Guild, Member, Perm, Role, StoredFile, User
 from .payloads import attachment_payload, guild_create_payload, user_payload
@@ -23,7 +24,7 @@ from .waits import Waits
 DEFAULT_APPLICATION_FLAGS = (1 << 15) | (1 << 19) | (1 << 23)
 
 
-class DiscordEmulator(Driving, Waits):
+class DiscordEmulator(Driving, Waits, GuildEvents):
     """A Discord API emulator: `async with DiscordEmulator() as emu:` serves http://127.0.0.1:<random port>.
 
     Build the world (guilds, members, channels) before the bot connects; drive it with `send_message` and
@@ -213,10 +214,13 @@ class DiscordEmulator(Driving, Waits):
         *,
         is_global: bool = False,
         scope: str = "user",
+        code: int = 0,
     ) -> FaultRule:
-        """Make the next `count` REST calls matching a glob ("POST /channels/*/messages") answer `status`."""
-        assert status in (429, 500, 502, 503, 504), f"unsupported fault status {status}"
-        fault = FaultRule(route_pattern, status, count, retry_after, is_global, scope)
+        """Make the next `count` REST calls matching a glob ("POST /channels/*/messages") answer `status` (a 403 or
+        404 with Discord's error `code`, e.g. 50013 Missing Permissions, 10008 Unknown Message)."""
+        assert status in (403, 404, 429, 500, 502, 503, 504), f"unsupported fault status {status}"
+        assert status not in (403, 404) or code, "a 403 or 404 needs Discord's error code"
+        fault = FaultRule(route_pattern, status, count, retry_after, is_global, scope, code=code)
         self.faults.append(fault)
         return fault
 

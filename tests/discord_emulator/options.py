@@ -112,6 +112,11 @@ class OptionBuilder:
             return self._user(value)
         if kind == CHANNEL:
             channel = value if isinstance(value, Channel) else self.emu.world.channels[int(value)]
+            allowed_types = option.get("channel_types")
+            if allowed_types and channel.type not in allowed_types:
+                raise CommandUnavailable(
+                    f"Discord's picker for {option['name']!r} offers channel types {allowed_types}, not {channel.type}"
+                )
             perms = self.emu.world.permissions_in(channel, self.emu.bot.id)
             self.resolved.setdefault("channels", {})[str(channel.id)] = {
                 **channel_payload(channel),

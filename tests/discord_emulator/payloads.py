@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from .models import DM, Channel, Guild, Member, Role, StoredFile, User, iso_now
+from .models import DM, VOICE_TYPES, Channel, Guild, Member, Role, StoredFile, User, iso_now
 from .state import World
 
 USER_MENTION = re.compile(r"<@!?(\d+)>")
@@ -95,13 +95,16 @@ def channel_payload(channel: Channel) -> dict[str, Any]:
         {"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)} for o in channel.overwrites
     ]
     parent = str(channel.parent_id) if channel.parent_id else None
-    return {
+    payload = {
         **base,
         "position": channel.position,
         "permission_overwrites": overwrites,
         "topic": channel.topic,
         "parent_id": parent,
     }
+    if channel.type in VOICE_TYPES:
+        payload.update(bitrate=64_000, user_limit=0, rtc_region=None)
+    return payload
 
 
 def member_payload(member: Member, *, with_user: bool = True, permissions: int | None = None) -> dict[str, Any]:

@@ -152,7 +152,8 @@ class InteractionRecord:
 
 @dataclass
 class FaultRule:
-    """`fail_next`: the next `count` REST calls matching `pattern` answer `status` instead of being served."""
+    """`fail_next`: the next `count` REST calls matching `pattern` answer `status` instead of being served (with
+    Discord's error `code`, e.g. 50013 Missing Permissions for a 403)."""
 
     pattern: str
     status: int
@@ -161,6 +162,7 @@ class FaultRule:
     is_global: bool = False
     scope: str = "user"
     served: list[str] = field(default_factory=list)
+    code: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         """Glob match against "METHOD /path" (or just the path when the pattern names no method)."""

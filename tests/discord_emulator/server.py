@@ -22,13 +22,23 @@ if TYPE_CHECKING:
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 UNAUTHENTICATED = ("/webhooks/", "/interactions/")  # interaction webhooks authenticate by their token
-REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+REASONS = {
+    403: "Missing Permissions",
+    404: "Unknown Message",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 def fault_response(fault: FaultRule, route: str) -> web.Response:
-    """The injected failure: a 429 shaped like Discord's (Via, retry_after, X-RateLimit-*), or a 5xx."""
+    """The injected failure: a 429 shaped like Discord's (Via, retry_after, X-RateLimit-*), a 403/404 with its
+    Discord error code, or a 5xx."""
     fault.remaining -= 1
     fault.served.append(route)
+    if fault.status in (403, 404):
+        return json_response({"message": REASONS[fault.status], "code": fault.code}, fault.status)
     if fault.status != 429:
         message = f"{fault.status}: {REASONS.get(fault.status, 'Error')}"
         return json_response({"message": message, "code": 0}, fault.status)

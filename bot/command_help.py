@@ -1,0 +1,69 @@
+"""`help` on Discord, written from the commands themselves: each prefix form with its arguments, and the slash
+form with its options as Discord's client shows them (`/who words:<text>`, `/article add file:<attachment>`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from discord import AppCommandOptionType, app_commands
+from discord.ext import commands
+
+# Who may use each command, by its first word (anything else: everyone). The checks themselves live on the
+# commands; this only says it in words.
+AUDIENCE = {"reload": "moderators", "article": "moderators", "config": "admins (Manage Server)"}
+OPTION_KINDS = {
+    AppCommandOptionType.string: "text",
+    AppCommandOptionType.integer: "number",
+    AppCommandOptionType.number: "number",
+    AppCommandOptionType.boolean: "true/false",
+    AppCommandOptionType.user: "member",
+    AppCommandOptionType.channel: "channel",
+    AppCommandOptionType.role: "role",
+    AppCommandOptionType.mentionable: "member or role",
+    AppCommandOptionType.attachment: "attachment",
+}
+
+
+def slash_usage(command: app_commands.Command) -> str:
+    """`/name option:<kind> [optional:<kind>]`, as the slash command is typed."""
+    options = []
+    for parameter in command.parameters:
+        kind = OPTION_KINDS.get(parameter.type, parameter.type.name)
+        if parameter.min_value is not None and parameter.max_value is not None:
+            kind = f"{parameter.min_value:g}–{parameter.max_value:g}"
+        option = f"{parameter.display_name}:<{kind}>"
+        options.append(option if parameter.required else f"[{option}]")
+    return " ".join([f"/{command.qualified_name}", *options])
+
+
+def prefix_usage(command: commands.Command, prefix: str) -> str:
+    """`!name <argument>` (and its aliases), as discord.py reads the command."""
+    names = "|".join([command.name, *command.aliases])
+    parent = f"{command.full_parent_name} " if command.full_parent_name else ""
+    return f"{prefix}{parent}{names} {command.signature}".strip()
+
+
+def leaf_commands(bot: commands.Bot) -> Iterator[commands.Command]:
+    """Every visible command that does something itself (groups give their subcommands), in the cogs' order."""
+    for cog in bot.cogs.values():
+        for command in cog.walk_commands():
+            if command.hidden or (isinstance(command, commands.Group) and command.commands):
+                continue
+            yield command
+
+
+def help_lines(bot: commands.Bot, prefix: str) -> list[str]:
+    """One line a command: its prefix and slash forms, what it does, who may use it."""
+    slash = {
+        command.qualified_name: command
+        for command in bot.tree.walk_commands()
+        if isinstance(command, app_commands.Command)
+    }
+    lines = []
+    for command in leaf_commands(bot):
+        usage = f"`{prefix_usage(command, prefix)}`"
+        if (app_command := slash.get(command.qualified_name)) is not None:
+            usage += f" · `{slash_usage(app_command)}`"
+        audience = AUDIENCE.get(command.qualified_name.split()[0], "everyone")
+        lines.append(f"{usage} — {command.description or command.short_doc} ({audience})")
+    return lines
