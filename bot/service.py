@@ -303,7 +303,10 @@ class StoryService:
 
     def _rebuild(self, what: str, allowed: frozenset[str], count_changed: bool) -> ChangeReport:
         started = time.perf_counter()
-        loaded_corpus = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
+        try:
+            loaded_corpus = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
+        except CorpusFileError as error:  # the folder itself went away (an unmounted volume) or became unreadable
+            raise CorpusRefused(f"Nothing changed: {error.message}.") from None
         if loaded_corpus.errors:
             raise CorpusRefused("The corpus has bad files, so nothing changed:", loaded_corpus.errors)
         old, new = self.corpus, loaded_corpus.corpus

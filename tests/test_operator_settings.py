@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,8 @@ from discord.http import Route
 
 from bot.cli import main
 from bot.config import BUNDLED_CORPUS
+
+REPO = Path(__file__).resolve().parent.parent
 
 COMMANDS_THAT_LOAD_THE_CORPUS = [
     ["ask", "border czar"],
@@ -293,3 +298,34 @@ def test_eval_refuses_a_run_file_it_cannot_write_before_evaluating(
     assert line.startswith(f"error: the run file {run} ")
     assert main(["eval", str(dataset), "--run", str(tmp_path / "run.txt")]) == 0, "a writable run file works"
     assert (tmp_path / "run.txt").read_text(encoding="utf-8").startswith("q1 Q0 d1 1 ")
+
+
+def test_a_reload_in_the_console_after_the_corpus_folder_went_away_is_refused_and_the_console_goes_on(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    environment = {k: v for k, v in os.environ.items() if not k.upper().startswith("STORYBOT_")}
+    console = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--corpus", str(corpus), "--state", str(tmp_path / "state")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**environment, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert console.stdin is not None and console.stdout is not None
+        console.stdin.write("!sources\n")
+        console.stdin.flush()
+        assert console.stdout.readline().startswith("The story has 2 articles")
+        corpus.rename(tmp_path / "unmounted")  # the volume went away under the running console
+        out, err = console.communicate("!reload\n!sources\n", timeout=60)
+    finally:
+        if console.poll() is None:
+            console.kill()
+            console.wait()
+    assert console.returncode == 0 and "Traceback" not in err
+    assert f"Nothing changed: the corpus directory {corpus} does not exist" in out
+    assert "The story has 2 articles" in out, "the previous index keeps serving"
