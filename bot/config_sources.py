@@ -55,8 +55,13 @@ def read_config_file(path: Path, *, explicit: bool) -> dict[str, object]:
 
 
 def storybot_environment() -> dict[str, str]:
-    """The `STORYBOT_*` variables, names upper-cased (pydantic-settings reads them case-insensitively)."""
-    return {name.upper(): value for name, value in os.environ.items() if name.upper().startswith(ENV_PREFIX)}
+    """The `STORYBOT_*` variables, in any case (pydantic-settings reads them case-insensitively), as they are named."""
+    return {name: value for name, value in os.environ.items() if name.upper().startswith(ENV_PREFIX)}
+
+
+def _as_named(environment: Mapping[str, str]) -> dict[str, str]:
+    """Upper-cased name → the name as it is set (`storybot_state_dir` is reported as the operator wrote it)."""
+    return {name.upper(): name for name in environment}
 
 
 def check_environment(environment: Mapping[str, str], fields: Mapping[str, bool]) -> None:
@@ -68,9 +73,10 @@ def check_environment(environment: Mapping[str, str], fields: Mapping[str, bool]
     known = [ENV_PREFIX + name.upper() for name in fields]
     for name, value in sorted(environment.items()):
         key = name[len(ENV_PREFIX) :].lower()
+        upper = name.upper()
         top, _, rest = key.partition(ENV_NESTED)
         if top not in fields:
-            raise ConfigError(f"{name}: unknown setting{_unknown_hint(name, key, known)}")
+            raise ConfigError(f"{name}: unknown setting{_unknown_hint(upper, key, known)}")
         if not value.strip():
             raise ConfigError(f"{name} is set but empty: give it a value, or unset it to use the default")
         table = fields[top]
@@ -112,11 +118,12 @@ def setting_source(
     top = str(location[0])
     if top in overrides:
         return OPTIONS.get(top, f"the {top} argument")
+    named = _as_named(environment)
     variable = ENV_PREFIX + top.upper()
-    if len(location) > 1 and (nested := f"{variable}{ENV_NESTED}{str(location[1]).upper()}") in environment:
-        return nested
-    if variable in environment:
-        return variable
+    if len(location) > 1 and (nested := f"{variable}{ENV_NESTED}{str(location[1]).upper()}") in named:
+        return named[nested]
+    if variable in named:
+        return named[variable]
     return file or "settings"
 
 
@@ -129,12 +136,14 @@ def setting_origins(
 ) -> dict[str, str]:
     """For each top-level key, where its value came from: `--corpus`, `STORYBOT_CORPUS_DIR`, the file, the default."""
     origins = {}
+    named = _as_named(environment)
     for key in fields:
         variable = ENV_PREFIX + key.upper()
+        nested = [named[name] for name in sorted(named) if name.startswith(variable + ENV_NESTED)]
         if key in overrides:
             origins[key] = OPTIONS.get(key, f"the {key} argument")
-        elif variable in environment or any(name.startswith(variable + ENV_NESTED) for name in environment):
-            origins[key] = variable
+        elif variable in named or nested:
+            origins[key] = named.get(variable) or nested[0]
         elif key in data and file:
             origins[key] = f"{key} in {file}"
         else:

@@ -169,7 +169,7 @@ def test_an_empty_folder_in_the_config_file_names_the_file_and_key(
     [
         ("STORYBOT_SEARCH", "garbage", "STORYBOT_SEARCH: not a JSON object of [search] keys (got 'garbage')"),
         ("STORYBOT_DISCORD", "garbage", "STORYBOT_DISCORD: not a JSON object of [discord] keys (got 'garbage')"),
-        ("storybot_search", "{results: 5}", "STORYBOT_SEARCH: not a JSON object of [search] keys"),
+        ("storybot_search", "{results: 5}", "storybot_search: not a JSON object of [search] keys"),
         ("STORYBOT_SEARCH", "[1, 2]", "STORYBOT_SEARCH: must be a JSON object of [search] keys (got '[1, 2]')"),
         ("STORYBOT_SEARCH", '{"results": 50}', "STORYBOT_SEARCH: search.results: Input should be less than or equal"),
         ("STORYBOT_SEARCH__RESULTS", "abc", "STORYBOT_SEARCH__RESULTS: search.results: Input should be a valid int"),
@@ -329,3 +329,14 @@ def test_a_reload_in_the_console_after_the_corpus_folder_went_away_is_refused_an
     assert console.returncode == 0 and "Traceback" not in err
     assert f"Nothing changed: the corpus directory {corpus} does not exist" in out
     assert "The story has 2 articles" in out, "the previous index keeps serving"
+
+
+def test_a_variable_set_in_lower_case_is_named_as_it_was_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("storybot_corpus_dir", "")
+    assert error_line(capsys, ["ask", "border"]).startswith("error: storybot_corpus_dir is set but empty")
+    monkeypatch.setenv("storybot_corpus_dir", str(tmp_path / "nowhere"))
+    assert error_line(capsys, ["ask", "border"]).endswith("(corpus_dir: set by storybot_corpus_dir)")
+    monkeypatch.setenv("storybot_search__results", "x")
+    assert error_line(capsys, ["ask", "border"]).startswith("error: storybot_search__results: search.results:")
