@@ -340,3 +340,12 @@ def test_a_variable_set_in_lower_case_is_named_as_it_was_set(
     assert error_line(capsys, ["ask", "border"]).endswith("(corpus_dir: set by storybot_corpus_dir)")
     monkeypatch.setenv("storybot_search__results", "x")
     assert error_line(capsys, ["ask", "border"]).startswith("error: storybot_search__results: search.results:")
+
+
+def test_an_unexpected_error_is_a_bug_and_keeps_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_open(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in the loader")
+
+    monkeypatch.setattr("bot.cli.StoryService.open", broken_open)
+    with pytest.raises(RuntimeError, match="a bug in the loader"):
+        main(["ask", "border", "--state", str(tmp_path / "state")])
