@@ -21,6 +21,7 @@ import time
 import asyncpg
 
 from bot.config import Settings
+from bot.operations import EXIT_FIX_SETTINGS
 from bot.store.base import StoreUnavailable
 from bot.store.urls import connection_problem, describe_url
 
@@ -36,6 +37,8 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 
 class ShardConflict(StoreUnavailable):
     """Another process of the cluster runs (some of) these shards, or another shard count; one line."""
+
+    exit_status = EXIT_FIX_SETTINGS
 
 
 class ShardClaim:

@@ -121,23 +121,24 @@ def read_status(path: Path) -> Status:
 
     A file that holds only a time is an older storybot's heartbeat: it counts, with no shards listed.
     """
+    if path.is_dir():
+        raise IsADirectoryError(path)
     text = path.read_text(encoding="utf-8", errors="replace").strip()
+    shown = text if len(text) <= 30 else text[:27] + "..."
     try:
-        document = json.loads(text) if text else {"at": path.stat().st_mtime}
+        document = json.loads(text) if text else {"at": path.stat().st_mtime}  # empty: caught mid-write by an older bot
     except ValueError:
-        raise ValueError(f"holds {text[:30]!r}, not a heartbeat") from None
-    if isinstance(document, int | float):
+        raise ValueError(f"holds {shown!r}, not a time") from None
+    if isinstance(document, int | float) and not isinstance(document, bool):
         document = {"at": document}
-    if not isinstance(document, dict) or not isinstance(document.get("at"), int | float):
-        raise ValueError("holds no time")
+    at = document.get("at") if isinstance(document, dict) else None
+    if not isinstance(at, int | float) or isinstance(at, bool) or not math.isfinite(at):
+        raise ValueError(f"holds {shown!r}, not a time")
     try:
         shards = [
             ShardState(int(s["id"]), bool(s["connected"]), None if s["latency_ms"] is None else float(s["latency_ms"]))
             for s in document.get("shards") or []
         ]
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise ValueError("holds an unreadable list of shards") from None
-    at = float(document["at"])
-    if not math.isfinite(at):
-        raise ValueError("holds no time")
-    return Status(at, document.get("pid"), document.get("shard_count"), shards)
+    return Status(float(at), document.get("pid"), document.get("shard_count"), shards)

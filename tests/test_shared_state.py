@@ -1,6 +1,7 @@
-"""Processes sharing one state folder (README: Running past one process): their index saves and loads interleave
-(the index store's LOCK and generations), an engine keeps answering after another process deleted its
-generation, and each process writes its own heartbeat."""
+"""Processes on one state folder's index (the bot and `python -m bot index build`, say; README: Running past one
+process): their saves and loads interleave (the index store's LOCK and generations) without corrupting anything,
+an engine keeps answering after another process deleted its generation, and each shard range names its own
+heartbeat file."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
+from bot.operations import EXIT_FIX_SETTINGS, EXIT_TRY_AGAIN, OperatorError
 from bot.prefix_rules import MAX_CODE_POINTS, prefix_problem
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,19 @@ class SettingRefused(Exception):
     """A change the guild's current settings rule out; the message is the reply for the admin."""
 
 
-class StoreUnavailable(Exception):
-    """The settings database cannot be reached or used; the message is one line naming it and saying why."""
+class StoreUnavailable(OperatorError):
+    """The settings database cannot be reached or used; the message is one line naming it and saying why.
+
+    At start-up `python -m bot` prints it as `error: …` and exits 1 (try again: the database may come back).
+    """
+
+    exit_status = EXIT_TRY_AGAIN
 
 
 class SchemaTooNew(StoreUnavailable):
     """The database was written by a newer storybot (a schema version this one does not know)."""
+
+    exit_status = EXIT_FIX_SETTINGS
 
 
 Change = Callable[[GuildSettings], Mapping[str, Any]]

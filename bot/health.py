@@ -1,8 +1,10 @@
 """`python -m bot health`: this process's shards, their gateway latency, and the settings database.
 
-It runs beside the bot (the image's HEALTHCHECK) with the same settings, so it reads the status file of the same
-shard range (bot/shards.py) and reaches the same database. Healthy means: the status was written within four
-beats, every shard of the range is connected, and the database answers.
+It runs beside the bot (the image's HEALTHCHECK) with the same settings, so it reads the heartbeat file of the same
+shard range (bot/shards.py) and reaches the same database. The first line is `healthy` or `unhealthy: <why>`, then
+one line per shard and one for the database. Healthy means: the heartbeat was written within four beats (one slow
+beat, a busy disk, is not a problem), every shard of the range is connected, and the database answers. A heartbeat
+that is missing, old, in the future, not a file, unreadable or damaged is unhealthy, the line naming the file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from bot.app import HEARTBEAT_SECONDS
 from bot.config import Settings
+from bot.operations import os_reason
 from bot.shards import read_status, shard_label, status_file
 from bot.store.sqlite import DATABASE_FILE, SCHEMA_VERSION
 from bot.store.urls import connection_problem, describe_url
@@ -41,8 +44,10 @@ def check_shards(settings: Settings, now: float) -> tuple[list[str], list[str]]:
         status = read_status(path)
     except FileNotFoundError:
         return [f"heartbeat missing ({path}): the bot is not running or not connected"], []
+    except IsADirectoryError:
+        return [f"the heartbeat {path} is not a file: remove it while the bot is stopped"], []
     except OSError as error:
-        return [f"the heartbeat {path} cannot be read: {error.strerror or error}"], []
+        return [f"the heartbeat {path} cannot be read: {os_reason(error)}"], []
     except ValueError as error:
         return [f"the heartbeat {path} is damaged ({error})"], []
     age = now - status.at
