@@ -111,14 +111,14 @@ async def run(
                 **{k: v for k, v in os.environ.items() if not k.startswith(("STORYBOT_", "DISCORD_"))},
                 "PYTHONPATH": str(ROOT),
                 "DISCORD_TOKEN": emu.token,
-                "STORYBOT_TEST_EMULATOR": emu.base_url,
+                "TEST_DISCORD_URL": emu.base_url,
                 "STORYBOT_CORPUS_DIR": str(corpus),
                 "STORYBOT_STATE_DIR": str(Path(scratch) / "state"),
                 "STORYBOT_DISCORD__SHARD_COUNT": str(shards),
                 "STORYBOT_DISCORD__COOLDOWN_ASKS": "100",
                 "STORYBOT_DISCORD__GUILD_COOLDOWN_ASKS": "10000",
                 "STORYBOT_LOG_LEVEL": "WARNING",
-                "STORYBOT_TEST_IDENTIFY_SPACING": "0",
+                "TEST_IDENTIFY_SPACING": "0",
             }
             if url:
                 env["STORYBOT_DATABASE__URL"] = url

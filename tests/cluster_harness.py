@@ -95,7 +95,7 @@ def cluster_env(
         **keep,
         "PYTHONPATH": str(ROOT),
         "DISCORD_TOKEN": emu.token,
-        "STORYBOT_TEST_EMULATOR": emu.base_url,
+        "TEST_DISCORD_URL": emu.base_url,
         "STORYBOT_DATABASE__URL": database_url,
         "STORYBOT_CORPUS_DIR": str(corpus),
         "STORYBOT_STATE_DIR": str(state),

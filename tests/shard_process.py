@@ -1,11 +1,11 @@
 """Test-only launcher: `python tests/shard_process.py [run options]` runs storybot's normal entry (`python -m bot run`)
-in its own process, pointed at the Discord emulator whose address is in STORYBOT_TEST_EMULATOR.
+in its own process, pointed at the Discord emulator whose address is in TEST_DISCORD_URL.
 
 The address is patched into discord.py here, in a file that only tests use: the bot itself has no setting that
 sends it to another API host. Everything else (settings, shards, database) comes from the environment, exactly as
 in production. Waits that only make sense against the real Discord are shortened: the pause after READY for
-guilds to arrive, and the cluster's spacing between IDENTIFYs (STORYBOT_TEST_IDENTIFY_SPACING, default 0.3 s); and
-how long a claimed shard is waited for (STORYBOT_TEST_CLAIM_WAIT, default the real 15 s).
+guilds to arrive, and the cluster's spacing between IDENTIFYs (TEST_IDENTIFY_SPACING, default 0.3 s); and
+how long a claimed shard is waited for (TEST_CLAIM_WAIT, default the real 15 s).
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ def shorten_real_discord_waits(identify_spacing: float, claim_wait: float) -> No
 
 
 if __name__ == "__main__":
-    point_at_emulator(os.environ["STORYBOT_TEST_EMULATOR"])
+    point_at_emulator(os.environ["TEST_DISCORD_URL"])
     shorten_real_discord_waits(
-        float(os.environ.get("STORYBOT_TEST_IDENTIFY_SPACING", "0.3")),
-        float(os.environ.get("STORYBOT_TEST_CLAIM_WAIT", "15")),
+        float(os.environ.get("TEST_IDENTIFY_SPACING", "0.3")),
+        float(os.environ.get("TEST_CLAIM_WAIT", "15")),
     )
     sys.exit(main(["run", *sys.argv[1:]]))

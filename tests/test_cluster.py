@@ -106,7 +106,7 @@ async def test_two_processes_two_shard_ranges_one_database(tmp_path: Path, postg
             assert len(syncs) == 1, f"one slash-command sync for the cluster: {syncs}"
 
             # A third process whose range overlaps is refused before it connects: no server answered twice.
-            overlapping = {**envs["a"], "STORYBOT_DISCORD__SHARD_IDS": "[1,2]", "STORYBOT_TEST_CLAIM_WAIT": "0.5"}
+            overlapping = {**envs["a"], "STORYBOT_DISCORD__SHARD_IDS": "[1,2]", "TEST_CLAIM_WAIT": "0.5"}
             overlapping["STORYBOT_STATE_DIR"] = str(tmp_path / "state-c")
             refused = await asyncio.to_thread(launch, overlapping, tmp_path)
             errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
