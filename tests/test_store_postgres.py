@@ -143,7 +143,7 @@ def test_the_bot_stops_with_one_line_when_the_database_is_unreachable(tmp_path: 
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 1, done.stderr  # 1: try again later (the database may come back)
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and f"127.0.0.1:{port}/storybot" in errors[0], done.stderr
     assert "Traceback" not in done.stderr and "hunter2" not in done.stderr + done.stdout
