@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from corpus.web_fetch import FetchLimits
 from index.bm25 import BM25Params
 from index.tokenizer import TokenizerSettings
 
@@ -67,6 +68,22 @@ class DiscordSettings(BaseModel):
     page_timeout_seconds: float = Field(300.0, ge=5, le=3600, description="how long the 'more' button works")
 
 
+class ArticlesSettings(BaseModel):
+    """Fetching articles by link, `article add <url>` (`[articles]` in config.toml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Only for tests and a trusted local setup: lets the bot fetch from loopback and private addresses.
+    allow_private_hosts: bool = False
+    timeout_seconds: float = Field(20.0, gt=0, le=120, description="whole fetch, redirects included")
+    max_page_bytes: int = Field(5_000_000, ge=10_000, le=50_000_000, description="largest page, decompressed")
+    max_redirects: int = Field(5, ge=0, le=10)
+
+    def fetch_limits(self) -> FetchLimits:
+        """The limits one fetch runs under."""
+        return FetchLimits(self.timeout_seconds, self.max_page_bytes, self.max_redirects, self.allow_private_hosts)
+
+
 class Settings(BaseSettings):
     """Every setting of the bot except the token; see config.example.toml for each key."""
 
@@ -81,6 +98,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     search: SearchSettings = SearchSettings()
     discord: DiscordSettings = DiscordSettings()
+    articles: ArticlesSettings = ArticlesSettings()
 
 
 class DiscordCredentials(BaseSettings):

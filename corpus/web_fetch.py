@@ -1,0 +1,292 @@
+"""Fetching one article page safely: public hosts only, connecting to the checked addresses, bounded in time, size,
+redirects and decompression, HTML only.
+
+A host name is resolved once per hop, every address it resolves to is checked (one private address refuses the
+host: DNS answers that mix public and private addresses are refused), and aiohttp then connects through a resolver
+that knows only those checked addresses, so a second DNS answer (rebinding) cannot swap in another one. Redirects
+are followed by hand, each target checked like the first address. The body is read in chunks and decompressed
+here (never by aiohttp), so neither a huge page nor a gzip bomb is held in memory past the cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import re
+import socket
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
+
+from corpus.web_address import ArticleRefused, address_problem, ip_literal, parse_article_url, shown
+
+Lookup = Callable[[str, int], Awaitable[list[str]]]
+
+USER_AGENT = "storybot/0.1 (article import for a Discord bot; one page per moderator command)"
+REDIRECTS = {301, 302, 303, 307, 308}
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+CHUNK_BYTES = 64 * 1024
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE)
+# What browsers decode these labels as (WHATWG Encoding): a page saying Latin-1 is read as windows-1252.
+_BROWSER_CHARSETS = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252",
+                     "ascii": "cp1252", "iso8859-1": "cp1252", "l1": "cp1252"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """How far one fetch may go (`[articles]` settings)."""
+
+    timeout_seconds: float = 20.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    allow_private_hosts: bool = False
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A fetched HTML page: the address asked for, the one the page came from (after redirects), its text."""
+
+    requested: URL
+    url: URL
+    html: str
+
+
+async def system_lookup(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for a host, each once, in its order."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class PinnedResolver(AbstractResolver):
+    """aiohttp's resolver for one fetch: answers only with the addresses checked for each host, never asks DNS."""
+
+    def __init__(self) -> None:
+        self._pins: dict[str, list[str]] = {}
+
+    def pin(self, host: str, addresses: list[str]) -> None:
+        """Let `host` be reached at these (checked) addresses only."""
+        self._pins[host.rstrip(".").lower()] = addresses
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[Any]:
+        """The pinned addresses of `host`; a host that was never checked is an error, not a lookup."""
+        addresses = self._pins.get(host.rstrip(".").lower())
+        if not addresses:
+            raise ArticleRefused(f"The bot was asked to connect to `{shown(host)}`, which it had not checked.")
+        results: list[ResolveResult] = []
+        for address in addresses:
+            address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            if family in {socket.AF_UNSPEC, address_family}:
+                flags = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV
+                results.append(ResolveResult(hostname=host, host=address, port=port, family=address_family,
+                                             proto=0, flags=flags))  # fmt: skip
+        return results
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+async def fetch_page(url: str, limits: FetchLimits, lookup: Lookup = system_lookup) -> FetchedPage:
+    """Fetch an HTML page, following at most `limits.max_redirects` redirects, all within the time limit.
+
+    Raises ArticleRefused, one sentence naming the address and its problem, for anything it will not or cannot do.
+    """
+    requested = parse_article_url(url, allow_private_hosts=limits.allow_private_hosts)
+    resolver = PinnedResolver()
+    connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False, limit=2, force_close=True)
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=limits.timeout_seconds)
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "text/html,application/xhtml+xml",
+        "Accept-Encoding": "gzip, deflate",
+    }
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, headers=headers, auto_decompress=False, trust_env=False
+    ) as session:
+        try:
+            async with asyncio.timeout(limits.timeout_seconds):
+                return await _follow(session, resolver, requested, limits, lookup)
+        except TimeoutError:
+            raise ArticleRefused(
+                f"`{shown(str(requested))}` did not answer in full within {limits.timeout_seconds:g} seconds."
+            ) from None
+        except aiohttp.ClientError as error:
+            raise ArticleRefused(f"`{shown(str(requested))}` could not be fetched: {_client_error(error)}.") from None
+
+
+async def _follow(
+    session: aiohttp.ClientSession, resolver: PinnedResolver, requested: URL, limits: FetchLimits, lookup: Lookup
+) -> FetchedPage:
+    url = requested
+    for hop in range(limits.max_redirects + 1):
+        await _check_and_pin(url, resolver, limits, lookup)
+        async with session.get(url, allow_redirects=False) as response:
+            if response.status in REDIRECTS:
+                location = response.headers.get("Location")
+                if not location:
+                    raise ArticleRefused(f"`{shown(str(url))}` redirects without saying where to.")
+                if hop == limits.max_redirects:
+                    raise ArticleRefused(
+                        f"`{shown(str(requested))}` redirects more than {limits.max_redirects} times; give the "
+                        "article's final address."
+                    )
+                target = _redirect_target(url, location)
+                url = parse_article_url(target, allow_private_hosts=limits.allow_private_hosts)
+                continue
+            if response.status != 200:
+                reason = f" {shown(response.reason)}" if response.reason else ""
+                raise ArticleRefused(f"`{shown(str(url))}` answered {response.status}{reason}, not the page.")
+            html = await _read_html(response, url, limits.max_bytes)
+            return FetchedPage(requested=requested, url=url, html=html)
+    raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _redirect_target(url: URL, location: str) -> str:
+    """The absolute address a Location header names (relative ones are resolved against the current address)."""
+    try:
+        return str(url.join(URL(location.strip())))
+    except ValueError:
+        return location.strip()  # parse_article_url names what is wrong with it
+
+
+async def _check_and_pin(url: URL, resolver: PinnedResolver, limits: FetchLimits, lookup: Lookup) -> None:
+    """Resolve the host (an IP literal is its own address), refuse it if any address is not public, pin the rest."""
+    host = (url.raw_host or "").rstrip(".").lower()
+    literal = ip_literal(host)
+    if literal is not None:
+        resolver.pin(host, [str(literal)])  # aiohttp connects to a literal itself; it was checked when parsed
+        return
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        addresses = await lookup(host, port)
+    except (OSError, UnicodeError):
+        addresses = []
+    if not addresses:
+        raise ArticleRefused(f"`{shown(str(url))}`: the host `{host}` could not be found.")
+    if not limits.allow_private_hosts:
+        for text in addresses:
+            address = ip_literal(text)
+            problem = "not an IP address" if address is None else address_problem(address)
+            if problem is not None:
+                also = f" (among {len(addresses)} addresses)" if len(addresses) > 1 else ""
+                raise ArticleRefused(
+                    f"`{shown(str(url))}`: the host `{host}` resolves to {text}{also}, {problem}, which the bot "
+                    "does not fetch from."
+                )
+    resolver.pin(host, addresses)
+
+
+async def _read_html(response: aiohttp.ClientResponse, url: URL, max_bytes: int) -> str:
+    """The body as text: HTML only, at most `max_bytes` after decompression, decoded by its declared charset."""
+    quoted = f"`{shown(str(url))}`"
+    mime = response.content_type.lower() if "Content-Type" in response.headers else ""
+    if mime and mime not in HTML_TYPES:
+        raise ArticleRefused(f"{quoted} is {_describe_type(mime)}, not a web page; only HTML pages can be added.")
+    length = response.content_length
+    if length is not None and length > max_bytes:
+        raise ArticleRefused(f"{quoted} is {length:,} bytes, over the {max_bytes:,}-byte limit for a page.")
+    decoder = _decoder(response.headers.get("Content-Encoding", ""), quoted)
+    body = bytearray()
+    received = 0
+    async for chunk in response.content.iter_chunked(CHUNK_BYTES):
+        received += len(chunk)
+        body += decoder.feed(chunk, max_bytes + 1 - len(body))
+        if len(body) > max_bytes or received > max_bytes:
+            raise ArticleRefused(f"{quoted} is more than {max_bytes:,} bytes, the limit for a page.")
+    body += decoder.finish(max_bytes + 1 - len(body))
+    if len(body) > max_bytes:
+        raise ArticleRefused(f"{quoted} is more than {max_bytes:,} bytes, the limit for a page.")
+    if not mime and not _looks_like_html(bytes(body[:1024])):
+        raise ArticleRefused(f"{quoted} does not say what it is and does not look like a web page.")
+    return bytes(body).decode(_charset(response, body), errors="replace")
+
+
+class _Identity:
+    def feed(self, chunk: bytes, room: int) -> bytes:
+        return chunk
+
+    def finish(self, room: int) -> bytes:
+        return b""
+
+
+class _Inflate:
+    """zlib decompression that never produces more than `room` bytes per call (a gzip bomb stops at the cap)."""
+
+    def __init__(self, wbits: int) -> None:
+        self._wbits = wbits
+        self._decompressor = zlib.decompressobj(wbits)
+        self._started = False
+
+    def feed(self, chunk: bytes, room: int) -> bytes:
+        if not self._started and self._wbits == zlib.MAX_WBITS and chunk and (chunk[0] & 0x0F) != 8:
+            self._decompressor = zlib.decompressobj(-zlib.MAX_WBITS)  # "deflate" sent raw, as some servers do
+        self._started = True
+        try:
+            return self._decompressor.decompress(self._decompressor.unconsumed_tail + chunk, max(room, 1))
+        except zlib.error as error:
+            raise ArticleRefused(f"The page's compressed data is damaged ({error}).") from None
+
+    def finish(self, room: int) -> bytes:
+        return self.feed(b"", room) if self._decompressor.unconsumed_tail else b""
+
+
+def _decoder(encoding: str, quoted: str) -> _Identity | _Inflate:
+    codings = [part.strip().lower() for part in encoding.split(",") if part.strip()]
+    codings = [coding for coding in codings if coding != "identity"]
+    if not codings:
+        return _Identity()
+    if codings in (["gzip"], ["x-gzip"]):
+        return _Inflate(16 + zlib.MAX_WBITS)
+    if codings == ["deflate"]:
+        return _Inflate(zlib.MAX_WBITS)
+    raise ArticleRefused(f"{quoted} is compressed as `{shown(encoding)}`, which the bot does not read.")
+
+
+def _describe_type(mime: str) -> str:
+    names = {"application/pdf": "a PDF document", "application/json": "JSON data", "text/plain": "plain text",
+             "application/xml": "XML data", "text/xml": "XML data"}  # fmt: skip
+    for prefix, name in (("image/", "an image"), ("video/", "a video"), ("audio/", "a sound file")):
+        if mime.startswith(prefix):
+            return f"{name} ({mime})"
+    return f"{names[mime]} ({mime})" if mime in names else f"of type {shown(mime)}"
+
+
+def _looks_like_html(start: bytes) -> bool:
+    head = start.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<!--")) or b"<html" in head
+
+
+def _charset(response: aiohttp.ClientResponse, body: bytearray) -> str:
+    """The declared charset (header, then BOM, then a <meta> near the top), as a browser would read it; UTF-8."""
+    candidates = [response.charset]
+    if body.startswith(codecs.BOM_UTF8):
+        candidates.insert(0, "utf-8-sig")
+    match = _META_CHARSET.search(bytes(body[:4096]))
+    if match:
+        candidates.append(match.group(1).decode("ascii"))
+    for label in candidates:
+        if label:
+            name = _BROWSER_CHARSETS.get(label.strip().lower(), label.strip())
+            try:
+                return codecs.lookup(name).name
+            except LookupError:
+                continue
+    return "utf-8"
+
+
+def _client_error(error: aiohttp.ClientError) -> str:
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        return "its TLS certificate is not valid"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return "the connection failed"
+    if isinstance(error, aiohttp.ClientPayloadError):
+        return "the page arrived broken"
+    if isinstance(error, aiohttp.ClientResponseError):
+        return f"the server's answer was malformed ({error.status})"
+    if isinstance(error, aiohttp.InvalidURL):
+        return "aiohttp refused the address"
+    return type(error).__name__
