@@ -1,5 +1,8 @@
 """Which search settings retrieve best: a grid over BM25 variants, k1, b and tokenizer options (run by hand).
 
+Superseded for choosing defaults by bench/protocol.py, which tunes on development sets and reports on held-out ones
+(this script measures on SciFact's and Cranfield's test queries, so its figures must not choose a setting).
+
     .venv/bin/python bench/eval_variants.py [--datasets DIR] [--sections grid,tokenizer,coverage,story]
 
 `grid`: every variant (okapi, plus, l) × k1 × b with the default tokenizer, each with the title indexed once and
@@ -185,7 +188,9 @@ def print_coverage_table(bench: Bench, defaults: Variant) -> None:
         for threshold, (rule, queries) in itertools.product(THRESHOLDS, by_rule.items()):
             refused = [q for q, r in queries.items() if r.coverage < threshold]
             lost = sum(1 for q in refused if _relevant_in_top10(queries[q].ranking, dataset.qrels[q]))
-            after = evaluate(as_run(queries, threshold), dataset.qrels)["nDCG@10"]
+            after = evaluate(
+                {q: [] if r.coverage < threshold else r.ranking for q, r in queries.items()}, dataset.qrels
+            )["nDCG@10"]
             print(f"| {threshold:g} | {rule} | {len(refused)} | {lost} | {after:.4f} | {base - after:.4f} |")
         print()
 

@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from corpus.web_fetch import FetchLimits
 from index.bm25 import BM25Params
+from index.coverage import AnswerRule, CutRule
+from index.engine import EngineSettings
 from index.tokenizer import TokenizerSettings
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "story"
@@ -34,21 +36,35 @@ class SearchSettings(BaseModel):
     snippet_chars: int = Field(350, ge=80, le=900, description="longest snippet shown for one passage")
     max_pages: int = Field(5, ge=1, le=20, description="how many pages the 'more' button can reach")
     variant: Literal["okapi", "plus", "l"] = "okapi"
-    # Chosen by bench/eval_variants.py: SciFact nDCG@10 0.6945 (0.6872 at k1 1.5, b 0.75), Cranfield 0.3727 (0.3707).
-    k1: float = Field(2.2, gt=0, le=5)
-    b: float = Field(0.85, ge=0, le=1)
+    # Chosen on the development sets of bench/protocol.py (figures: config.example.toml, bench/results/protocol.md).
+    k1: float = Field(0.9, gt=0, le=5)
+    b: float = Field(0.4, ge=0, le=1)
     epsilon: float = Field(0.25, ge=0, le=1)
     delta: float | None = Field(None, ge=0, le=5)
     stemming: bool = True
     stop_words: bool = True
-    # "Found nothing relevant" below this share of the question's idf mass in the first passage (index/coverage.py).
-    # 0.25 (bench/eval_variants.py): no answerable story question refused (lowest 0.36), 10 of 12 unanswerable ones
-    # refused (the others: 0.27, 0.52); SciFact loses 0.0056 nDCG@10, Cranfield 0.0006. 0 = off. Not in the index.
-    min_coverage: float = Field(0.25, ge=0, le=1)
+    # "Found nothing relevant" when the first passage holds less than this share of the question's idf mass and
+    # fewer than `enough_terms` of its words (index/coverage.py AnswerRule; 0 = off). Not part of the index.
+    min_coverage: float = Field(0.35, ge=0, le=1)
+    enough_terms: int = Field(3, ge=0, le=20, description="a first passage holding this many words is never refused")
+    # Passages far weaker than the best are not shown (index/coverage.py CutRule; 0 = off).
+    cut_score_ratio: float = Field(0.5, ge=0, le=1)
+    cut_coverage_ratio: float = Field(0.25, ge=0, le=1)
+    plain_bm25: bool = Field(False, description="words as typed, no cut: the benchmarks' reference")
 
     def bm25_params(self) -> BM25Params:
         """The BM25 parameters these settings select."""
         return BM25Params(variant=self.variant, k1=self.k1, b=self.b, epsilon=self.epsilon, delta=self.delta)
+
+    def engine_settings(self) -> EngineSettings:
+        """The engine settings (index and answer policy) these settings select."""
+        return EngineSettings(
+            self.tokenizer_settings(),
+            self.bm25_params(),
+            read_questions=not self.plain_bm25,
+            answer_rule=AnswerRule(self.min_coverage, self.enough_terms),
+            cut=CutRule(self.cut_score_ratio, self.cut_coverage_ratio) if not self.plain_bm25 else CutRule(),
+        )
 
     def tokenizer_settings(self) -> TokenizerSettings:
         """The tokenizer settings these settings select."""

@@ -3,9 +3,10 @@
 Each document (its title, then its text) is indexed with the same tokenizer and compiled BM25 the bot serves with,
 every test query is ranked for its top 100, and nDCG@10, Recall@100 and MRR@10 are printed with trec_eval's
 semantics (index/evaluation.py), together with the settings used and the time taken. A query is read as the engine
-reads a member's question (its opening question frame, `what is …`, removed); nothing else is specific to the
-story (no paragraphs, no phrase boosting), so SciFact's figures compare with published BM25 ones (its queries are
-claims, which have no question frame).
+reads a member's question (index/questions.py: its opening frame, `what is …`, and framing words removed; with
+`plain_bm25` every word as typed); nothing else is specific to the story (no paragraphs, no phrase boosting), so
+SciFact's figures compare with published BM25 ones (its queries are claims, which have no question frame). The
+no-answer rule (index/coverage.py `refuses`) is applied as the bot applies it, and its cost is printed.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from pathlib import Path
 
 from bot.config import SearchSettings, Settings
 from index.bm25 import CompiledIndex
-from index.coverage import framing_terms, query_coverage
+from index.coverage import AnswerRule, framing_terms, query_coverage, refuses
 from index.evaluation import BeirDataset, BeirFormatError, Run, evaluate, load_beir, trec_order, write_trec_run
-from index.questions import without_question_frame
+from index.questions import read_question
 from index.tokenizer import Tokenizer
 
 TOP_K = 100
@@ -29,11 +30,13 @@ RUN_TAG = "storybot-bm25"
 
 @dataclass(frozen=True)
 class RankedQuery:
-    """One test query's ranking (collection doc ids, best first), its best document's index number and idf coverage."""
+    """One test query's ranking (collection doc ids, best first), its best document's index number and idf coverage,
+    and whether the no-answer rule refuses it."""
 
     ranking: list[tuple[str, float]]
     best_doc: int | None
     coverage: float
+    refused: bool = False
 
 
 def corpus_terms(
@@ -48,26 +51,32 @@ def corpus_terms(
 
 
 def rank_queries(
-    index: CompiledIndex, doc_ids: Sequence[str], tokenizer: Tokenizer, queries: Mapping[str, str], k: int = TOP_K
+    index: CompiledIndex,
+    doc_ids: Sequence[str],
+    tokenizer: Tokenizer,
+    queries: Mapping[str, str],
+    k: int = TOP_K,
+    *,
+    read_questions: bool = True,
+    rule: AnswerRule | None = None,
 ) -> dict[str, RankedQuery]:
-    """Each query's top `k` documents and the coverage of its best one, read as SearchEngine.search reads a query.
-
-    That is: without its opening question frame (`what is`, `how does`; index/questions.py), then BM25.
-    """
+    """Each query's top `k` documents, the coverage of its best one and whether `rule` refuses it, the query read as
+    SearchEngine.search reads one (index/questions.py `read_question`, unless `read_questions` is off), then BM25."""
     framing = framing_terms(tokenizer.settings)
     ranked = {}
     for query_id, text in queries.items():
-        terms = tokenizer.terms(without_question_frame(text))
+        terms = tokenizer.terms(read_question(text).text if read_questions else text)
         top = index.top_k(terms, k)
         coverage = query_coverage(index, terms, top[0][0], framing) if top else 0.0
         best = top[0][0] if top else None
-        ranked[query_id] = RankedQuery([(doc_ids[doc], score) for doc, score in top], best, coverage)
+        refused = best is not None and rule is not None and refuses(index, terms, best, framing, rule)
+        ranked[query_id] = RankedQuery([(doc_ids[doc], score) for doc, score in top], best, coverage, refused)
     return ranked
 
 
-def as_run(ranked: Mapping[str, RankedQuery], min_coverage: float = 0.0) -> Run:
-    """The rankings as a run; a query whose best document covers less than `min_coverage` gets no results."""
-    return {query_id: (r.ranking if r.coverage >= min_coverage else []) for query_id, r in ranked.items()}
+def as_run(ranked: Mapping[str, RankedQuery], with_refusals: bool = False) -> Run:
+    """The rankings as a run; `with_refusals`: a refused query gets no results."""
+    return {query_id: ([] if with_refusals and r.refused else r.ranking) for query_id, r in ranked.items()}
 
 
 def run_evaluation(settings: Settings, dataset_dir: Path, run_path: Path | None) -> int:
@@ -88,7 +97,10 @@ def run_evaluation(settings: Settings, dataset_dir: Path, run_path: Path | None)
     tokenized = time.perf_counter()
     index = CompiledIndex.build(docs, search.bm25_params())
     built = time.perf_counter()
-    ranked = rank_queries(index, doc_ids, tokenizer, dataset.queries)
+    engine = search.engine_settings()
+    ranked = rank_queries(
+        index, doc_ids, tokenizer, dataset.queries, read_questions=engine.read_questions, rule=engine.answer_rule
+    )
     searched = time.perf_counter()
     try:
         metrics = evaluate(as_run(ranked), dataset.qrels)
@@ -107,7 +119,7 @@ def run_evaluation(settings: Settings, dataset_dir: Path, run_path: Path | None)
     print(f"queries: {len(ranked):,} ranked for their top {TOP_K} in {query_seconds:.2f} s ({rate:,.0f} queries/s)")
     for name, value in metrics.items():
         print(f"{name:<11} {value:.4f}")
-    print(refusal_summary(dataset, ranked, search.min_coverage))
+    print(refusal_summary(dataset, ranked, describe_rule(engine.answer_rule)))
     if run_path is not None:
         try:
             write_trec_run(as_run(ranked), run_path, RUN_TAG)
@@ -124,19 +136,28 @@ def describe_settings(search: SearchSettings) -> str:
     parts = [f"variant={params.variant}", f"k1={params.k1:g}", f"b={params.b:g}"]
     parts.append(f"epsilon={params.epsilon:g}" if params.variant == "okapi" else f"delta={params.effective_delta:g}")
     parts += [f"stemming={_on(search.stemming)}", f"stop_words={_on(search.stop_words)}"]
-    parts.append(f"min_coverage={search.min_coverage:g}")
+    parts.append(f"min_coverage={search.min_coverage:g} enough_terms={search.enough_terms}")
+    parts.append(f"plain_bm25={_on(search.plain_bm25)}")
     return " ".join(parts)
 
 
-def refusal_summary(dataset: BeirDataset, ranked: Mapping[str, RankedQuery], min_coverage: float) -> str:
-    """What the no-answer threshold would cost on this data set: the queries refused and the nDCG@10 left."""
-    refused = [query_id for query_id, r in ranked.items() if r.ranking and r.coverage < min_coverage]
+def describe_rule(rule: AnswerRule) -> str:
+    """The no-answer rule in a few words."""
+    if rule.min_coverage <= 0:
+        return "min_coverage 0"
+    unless = f" (unless it holds {rule.enough_terms} of the question's words)" if rule.enough_terms else ""
+    return f"min_coverage {rule.min_coverage:g}{unless}"
+
+
+def refusal_summary(dataset: BeirDataset, ranked: Mapping[str, RankedQuery], rule: str) -> str:
+    """What the no-answer rule costs on this data set: the queries refused and the nDCG@10 left."""
+    refused = [query_id for query_id, r in ranked.items() if r.ranking and r.refused]
     if not refused:
-        return f"min_coverage {min_coverage:g}: no query refused"
+        return f"{rule}: no query refused"
     lost = sum(1 for query_id in refused if _relevant_in_top(ranked[query_id].ranking, dataset.qrels[query_id], 10))
-    after = evaluate(as_run(ranked, min_coverage), dataset.qrels)["nDCG@10"]
+    after = evaluate(as_run(ranked, with_refusals=True), dataset.qrels)["nDCG@10"]
     return (
-        f"min_coverage {min_coverage:g}: {len(refused)} of {len(ranked)} queries refused, {lost} of which had a "
+        f"{rule}: {len(refused)} of {len(ranked)} queries refused, {lost} of which had a "
         f"relevant document in their top 10; nDCG@10 with those refusals {after:.4f}"
     )
 

@@ -87,8 +87,7 @@ class ChangeReport:
 
 def engine_settings(settings: Settings) -> EngineSettings:
     """The index settings selected by the bot's settings."""
-    search = settings.search
-    return EngineSettings(search.tokenizer_settings(), search.bm25_params(), min_coverage=search.min_coverage)
+    return settings.search.engine_settings()
 
 
 class StoryService:

@@ -16,6 +16,7 @@ Ranking is not affected: BM25 still scores every term of the question (scores st
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -60,3 +61,81 @@ def query_coverage(index: CompiledIndex, terms: Sequence[str], doc: int, framing
         if position < docs.size and int(docs[position]) == doc:
             present += weight
     return present / total if total > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a passage holds of a question: distinct topical terms (not framing), and those it contains."""
+
+    coverage: float  # share of the question's idf mass (query_coverage)
+    topical: int  # distinct topical terms of the question, unknown ones included
+    matched: int  # of which the passage contains
+
+
+def profile(index: CompiledIndex, terms: Sequence[str], doc: int, framing: frozenset[str]) -> Profile:
+    """The passage's Profile for the question (coverage as `query_coverage`)."""
+    topical = [term for term in dict.fromkeys(terms) if term not in framing]
+    matched = sum(1 for term in topical if _contains(index, term, doc))
+    return Profile(query_coverage(index, terms, doc, framing), len(topical), matched)
+
+
+def _contains(index: CompiledIndex, term: str, doc: int) -> bool:
+    docs = index.matching_docs(term)
+    position = int(np.searchsorted(docs, doc))
+    return position < docs.size and int(docs[position]) == doc
+
+
+@dataclass(frozen=True)
+class AnswerRule:
+    """When a question is refused ("nothing relevant found"), judged on its first passage.
+
+    Refused when that passage holds less than `min_coverage` of the question's idf mass, unless it holds at least
+    `enough_terms` of the question's topical terms (0: no such exception). 0 `min_coverage` = never refused.
+    """
+
+    min_coverage: float = 0.0
+    enough_terms: int = 0
+
+
+def refuses(index: CompiledIndex, terms: Sequence[str], doc: int, framing: frozenset[str], rule: AnswerRule) -> bool:
+    """Whether `rule` refuses the question whose first passage is `doc`."""
+    if rule.min_coverage <= 0:
+        return False
+    found = profile(index, terms, doc, framing)
+    if rule.enough_terms and found.matched >= rule.enough_terms:
+        return False
+    return found.coverage < rule.min_coverage
+
+
+@dataclass(frozen=True)
+class CutRule:
+    """Which passages after the first are too weak to show: a score below `score_ratio` × the best score, or a
+    coverage below `coverage_ratio` × the best passage's. 0 turns a test off."""
+
+    score_ratio: float = 0.0
+    coverage_ratio: float = 0.0
+
+
+class StrengthJudge:
+    """Judges passages of one ranking against its best-scoring passage by a CutRule."""
+
+    def __init__(
+        self,
+        index: CompiledIndex,
+        terms: Sequence[str],
+        framing: frozenset[str],
+        ranked: Sequence[tuple[int, float]],
+        rule: CutRule,
+    ) -> None:
+        self._index, self._terms, self._framing, self._rule = index, terms, framing, rule
+        best_doc, self._best_score = max(ranked, key=lambda pair: pair[1]) if ranked else (0, 0.0)
+        self._best_coverage = query_coverage(index, terms, best_doc, framing) if rule.coverage_ratio > 0 else 0.0
+
+    def strong(self, doc: int, score: float) -> bool:
+        """Whether the passage is strong enough to show."""
+        if score < self._rule.score_ratio * self._best_score:
+            return False
+        if self._rule.coverage_ratio > 0:
+            covered = query_coverage(self._index, self._terms, doc, self._framing)
+            return covered >= self._rule.coverage_ratio * self._best_coverage
+        return True

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
 
 from corpus.models import Article, Paragraph
 from index.bm25 import BM25Params, CompiledIndex
-from index.coverage import framing_terms, query_coverage
-from index.questions import asks_when, mentions_a_time, without_question_frame
+from index.coverage import AnswerRule, CutRule, StrengthJudge, framing_terms, query_coverage, refuses
+from index.questions import Reading, asks_when, mentions_a_time, read_question
 from index.quote_book import QUOTE_CHECK_LIMIT, QuoteBook, query_weights, quoted_first
 from index.quotes import Quote
 from index.snippets import Span, best_fragment, format_fragment, highlight_spans
@@ -24,6 +24,8 @@ ENGINE_FORMAT = 1
 PHRASE_CHECK_LIMIT = 2_000
 # `when …` questions: how many of the best passages are looked at for one that says when.
 WHEN_CHECK_LIMIT = 10
+# Passages ranked beyond those asked for, so that a page stays full when the cut of weak passages skips a few.
+CUT_DEPTH_MARGIN = 10
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -43,8 +45,10 @@ class EngineSettings:
 
     tokenizer: TokenizerSettings = field(default_factory=TokenizerSettings)
     bm25: BM25Params = field(default_factory=BM25Params)
-    # Not part of the fingerprint: it changes which answers are given, not the index.
-    min_coverage: float = 0.0  # refuse when the first passage holds less of the question's idf mass (index/coverage)
+    # Not part of the fingerprint: they change which answers are given, not the index (index/coverage.py).
+    read_questions: bool = True  # a question's frame and framing words are not searched for (index/questions.py)
+    answer_rule: AnswerRule = field(default_factory=AnswerRule)  # when a question is refused
+    cut: CutRule = field(default_factory=CutRule)  # which passages are too weak to show
 
     def fingerprint(self) -> str:
         """A short hash that changes whenever tokenization or scoring would change."""
@@ -91,6 +95,21 @@ class SearchResult:
     unknown_terms: tuple[str, ...] = ()  # the index terms (stems) of the question that no paragraph holds
     unknown_words: tuple[str, ...] = ()  # the same, as the member typed them (`Capitol`, not `capit`)
     quote_found: bool | None = None  # quotes_first only: whether a quotation holds the asked words
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A query's passages in answer order, before hits are made: `ranked` as (doc, score), `shown` the ones strong
+    enough to show (the cut), or `no_match` when the question is refused."""
+
+    terms: Sequence[str]
+    ranked: Sequence[tuple[int, float]] = ()
+    phrase_docs: frozenset[int] = frozenset()
+    quoted: Mapping[int, Quote] = field(default_factory=dict)
+    shown: tuple[tuple[int, float], ...] = ()
+    no_match: NoMatch | None = None
+    unknown_terms: tuple[str, ...] = ()
+    quotes_first: bool = False
 
 
 class SearchEngine:
@@ -152,24 +171,56 @@ class SearchEngine:
         """The passages best matching `query`, `limit` from `offset`; quoted phrases rank exact matches first.
 
         `quotes_first` (who said …): passages whose matched words lie in a quotation come first, each hit carries
-        that quotation, and `quote_found` says whether there was any.
+        that quotation, and `quote_found` says whether there was any. A question asking `who said …` is answered
+        that way too. Passages far weaker than the first are never shown, on any page (`Ranking.shown`).
         """
-        asked = without_question_frame(query)
-        parsed = self.tokenizer.query_terms(asked)
-        if not parsed.terms:
-            reason = NoMatch.ONLY_STOP_WORDS if parsed.all_stop_words else NoMatch.EMPTY
-            return SearchResult(query, (), offset, no_match=reason)
-        unknown = tuple(dict.fromkeys(term for term in parsed.terms if self.index.df(term) == 0))
-        unknown_words = self._typed_words(asked, set(unknown))
-        if len(unknown) == len(set(parsed.terms)):
+        ranking = self.rank(query, offset + limit + 1, quotes_first=quotes_first)
+        unknown_words = self._typed_words(query, ranking.unknown_terms)
+
+        def nothing(reason: NoMatch) -> SearchResult:
             return SearchResult(
-                query, (), offset, no_match=NoMatch.UNKNOWN_WORDS, unknown_terms=unknown, unknown_words=unknown_words
+                query, (), offset, no_match=reason, unknown_terms=ranking.unknown_terms, unknown_words=unknown_words
             )
 
-        wanted = offset + limit + 1  # one more than the page tells whether there is a next page
+        if ranking.no_match is not None:
+            return nothing(ranking.no_match)
+        shown = ranking.shown
+        wanted = set(ranking.terms)
+        page = shown[offset : offset + limit]
+        hits = tuple(
+            self._hit(doc, score, wanted, doc in ranking.phrase_docs, ranking.quoted.get(doc)) for doc, score in page
+        )
+        if not hits:
+            return nothing(NoMatch.NO_PASSAGE)
+        return SearchResult(
+            query,
+            hits,
+            offset,
+            has_more=len(shown) > offset + limit,
+            unknown_terms=ranking.unknown_terms,
+            unknown_words=unknown_words,
+            quote_found=bool(ranking.quoted) if ranking.quotes_first else None,
+        )
+
+    def rank(self, query: str, depth: int, *, quotes_first: bool = False) -> Ranking:
+        """The ranking policy without the hits: at least `depth` passages in answer order (phrase, quotation and
+        dated passages first), whether the question is refused, and which passages are strong enough to show."""
+        reading = read_question(query) if self.settings.read_questions else Reading(query)
+        quotes_first = quotes_first or reading.who_said
+        parsed = self.tokenizer.query_terms(reading.text)
+        if reading.only_framing:
+            return Ranking(parsed.terms, no_match=NoMatch.ONLY_STOP_WORDS, quotes_first=quotes_first)
+        if not parsed.terms:
+            reason = NoMatch.ONLY_STOP_WORDS if parsed.all_stop_words else NoMatch.EMPTY
+            return Ranking(parsed.terms, no_match=reason, quotes_first=quotes_first)
+        unknown = tuple(dict.fromkeys(term for term in parsed.terms if self.index.df(term) == 0))
+        if len(unknown) == len(set(parsed.terms)):
+            return Ranking(parsed.terms, no_match=NoMatch.UNKNOWN_WORDS, unknown_terms=unknown)
+
         when = asks_when(query) and not quotes_first
-        depth = max(wanted, QUOTE_CHECK_LIMIT) if quotes_first else max(wanted, WHEN_CHECK_LIMIT) if when else wanted
-        ranked = self.index.top_k(parsed.terms, depth)
+        wanted = depth + CUT_DEPTH_MARGIN
+        wanted = max(wanted, QUOTE_CHECK_LIMIT) if quotes_first else max(wanted, WHEN_CHECK_LIMIT) if when else wanted
+        ranked = self.index.top_k(parsed.terms, wanted)
         phrase_docs = self._phrase_docs(parsed.phrases, parsed.terms)
         if phrase_docs:
             phrase_set = set(phrase_docs)
@@ -182,41 +233,33 @@ class SearchEngine:
         if quotes_first:
             weights = query_weights(self.index, parsed.terms, framing_terms(self.settings.tokenizer))
             ranked, quoted = quoted_first(self.quotes, ranked, weights, self.place, self.tokenizer.terms)
+        dated: set[int] = set()
         if when:
-            ranked = self._dated_first(ranked, parsed.terms)
-        if ranked and not phrase_set and self._too_weak(parsed.terms, ranked[0][0]):
-            return SearchResult(
-                query, (), offset, no_match=NoMatch.WEAK_MATCH, unknown_terms=unknown, unknown_words=unknown_words
-            )
-        page = ranked[offset : offset + limit]
-        wanted_terms = set(parsed.terms)
-        hits = tuple(self._hit(doc, score, wanted_terms, doc in phrase_set, quoted.get(doc)) for doc, score in page)
-        if not hits:
-            return SearchResult(
-                query, (), offset, no_match=NoMatch.NO_PASSAGE, unknown_terms=unknown, unknown_words=unknown_words
-            )
-        return SearchResult(
-            query,
-            hits,
-            offset,
-            has_more=len(ranked) > offset + limit,
-            unknown_terms=unknown,
-            unknown_words=unknown_words,
-            quote_found=bool(quoted) if quotes_first else None,
+            ranked, dated = self._dated_first(ranked, parsed.terms)
+        base = Ranking(
+            parsed.terms, ranked, frozenset(phrase_set), quoted, unknown_terms=unknown, quotes_first=quotes_first
         )
+        if ranked and not phrase_set and self._too_weak(parsed.terms, ranked[0][0]):
+            return replace(base, no_match=NoMatch.WEAK_MATCH)
+        promoted = phrase_set | set(quoted) | dated
+        return replace(base, shown=self._strong(parsed.terms, ranked, promoted))
 
-    def _typed_words(self, question: str, terms: set[str]) -> tuple[str, ...]:
+    def _typed_words(self, question: str, terms: Collection[str]) -> tuple[str, ...]:
         """The words of `question` whose terms are in `terms`, as written there, each once (ignoring case)."""
         words: dict[str, str] = {}
+        if not terms:
+            return ()
         for token in self.tokenizer.tokens(question):
             if token.term in terms:
                 word = question[token.start : token.end]
                 words.setdefault(word.casefold(), word)
         return tuple(words.values())
 
-    def _dated_first(self, ranked: list[tuple[int, float]], terms: Sequence[str]) -> list[tuple[int, float]]:
+    def _dated_first(
+        self, ranked: list[tuple[int, float]], terms: Sequence[str]
+    ) -> tuple[list[tuple[int, float]], set[int]]:
         """For `when …` questions: among the first WHEN_CHECK_LIMIT passages, those that say when (a date, a year, a
-        weekday) and hold at least half of the question come first, each group still in score order."""
+        weekday) and hold at least half of the question come first, each group still in score order; and those."""
         framing = framing_terms(self.settings.tokenizer)
         head, tail = ranked[:WHEN_CHECK_LIMIT], ranked[WHEN_CHECK_LIMIT:]
         dated = [
@@ -224,14 +267,23 @@ class SearchEngine:
             for pair in head
             if mentions_a_time(self.place(pair[0])[2]) and query_coverage(self.index, terms, pair[0], framing) >= 0.5
         ]
-        return dated + [pair for pair in head if pair not in dated] + tail
+        return dated + [pair for pair in head if pair not in dated] + tail, {doc for doc, _ in dated}
 
     def _too_weak(self, terms: Sequence[str], doc: int) -> bool:
-        """Whether the first passage holds less of the question than `min_coverage` (see index/coverage.py)."""
-        if self.settings.min_coverage <= 0:
-            return False
+        """Whether the first passage answers too little of the question to be shown (see index/coverage.py)."""
         framing = framing_terms(self.settings.tokenizer)
-        return query_coverage(self.index, terms, doc, framing) < self.settings.min_coverage
+        return refuses(self.index, terms, doc, framing, self.settings.answer_rule)
+
+    def _strong(
+        self, terms: Sequence[str], ranked: Sequence[tuple[int, float]], promoted: set[int]
+    ) -> tuple[tuple[int, float], ...]:
+        """The passages to show: the first, every promoted one (phrase, quotation, date), and the others that are not
+        far weaker than the first (see index/coverage.py `strong_enough`)."""
+        if not ranked:
+            return ()
+        framing = framing_terms(self.settings.tokenizer)
+        judge = StrengthJudge(self.index, terms, framing, ranked, self.settings.cut)
+        return tuple(pair for n, pair in enumerate(ranked) if n == 0 or pair[0] in promoted or judge.strong(*pair))
 
     def _hit(self, doc: int, score: float, terms: set[str], phrase_match: bool, quote: Quote | None = None) -> Hit:
         article, paragraph = self.locate(doc)

@@ -163,7 +163,7 @@ async def test_who_said_names_the_speaker_or_says_no_quotation_matched(tmp_path:
         first = reply.embeds[0]["fields"][0]["value"]
         assert first.startswith("**Kamala Harris**: “") and "paragraph 4" in first
 
-        record = await s.slash(s.world.member, "who", {"words": "Northern Triangle countries"})
+        record = await s.slash(s.world.member, "who", {"words": "implications in the Northern Triangle"})
         assert record.messages[0].embeds[0]["fields"][0]["value"].startswith("**Cris Ramon**")
 
         fallback = await s.say(s.world.member, "!who said firing line of conservatives")

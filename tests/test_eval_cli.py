@@ -99,3 +99,27 @@ def test_missing_data_set_or_file_is_named_in_one_error(tmp_path: Path, capsys: 
     (dataset / "corpus.jsonl").unlink()
     assert main(["eval", str(dataset), *state]) == 2
     assert f"{dataset / 'corpus.jsonl'}: file not found" in capsys.readouterr().err
+
+
+def test_eval_reports_the_no_answer_rule_and_what_it_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset = write_dataset(tmp_path / "tiny")
+    # One word of five is in the collection (d4): the rule refuses it although its one matching document is relevant.
+    weak = {"_id": "q5", "text": "pasta recipes zeppelin quantum chromodynamics"}
+    with (dataset / "queries.jsonl").open("a", encoding="utf-8") as queries:
+        queries.write(json.dumps(weak) + "\n")
+    (dataset / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq5\td4\t1\n", encoding="utf-8")
+    state = ["--state", str(tmp_path / "state")]
+    assert main(["eval", str(dataset), *state]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "min_coverage 0.35 (unless it holds 3 of the question's words): 1 of 2 queries refused, 1 of which had a "
+        "relevant document in their top 10; nDCG@10 with those refusals 0.5000" in out
+    )
+    assert figures(out)["nDCG@10"] == pytest.approx(1.0, abs=5e-5), "the figures themselves are before refusals"
+
+    off = tmp_path / "off.toml"
+    off.write_text("[search]\nmin_coverage = 0\n", encoding="utf-8")
+    assert main(["eval", str(dataset), "--config", str(off), *state]) == 0
+    assert "min_coverage 0: no query refused" in capsys.readouterr().out

@@ -70,11 +70,10 @@ QUESTIONS: list[tuple[str, set[tuple[str, int]]]] = [
     ("who blocked the bill to increase the number of Border Patrol agents", {(OFFENSIVE, 6)}),
 ]
 
-# Questions the engine still gets wrong, and why; each must keep failing (strict), so a fix shows up.
-KNOWN_FAILURES = {
-    "what did Harris call on Trump to do": "the answer says ‘She also called on Trump to debate her’ (no ‘Harris’), "
-    "while ‘do’ matches ‘doing’ and ‘call’ matches ‘her calls with foreign leaders’ in shorter paragraphs (5th)",
-}
+# Questions the engine still gets wrong, and why; each must keep failing (strict), so a fix shows up. (None now:
+# "what did Harris call on Trump to do" passes since a question's framing words, the gap verb `do` among them, are
+# not searched for; see index/questions.py.)
+KNOWN_FAILURES: dict[str, str] = {}
 CASES = [
     pytest.param(question, answers, id=question, marks=[pytest.mark.xfail(strict=True, reason=why)] if why else [])
     for question, answers in QUESTIONS
