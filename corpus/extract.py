@@ -83,12 +83,9 @@ def clean_text(text: str) -> str:
 
 
 def drop_repeated_title(paragraphs: list[str], title: str) -> list[str]:
-    """The paragraphs without leading ones that repeat the title (it is stored apart)."""
+    """The paragraphs without those that repeat the title (the headline kept in the body; the title is stored apart)."""
     folded = title.casefold()
-    start = 0
-    while start < len(paragraphs) and paragraphs[start].casefold() == folded:
-        start += 1
-    return paragraphs[start:]
+    return [paragraph for paragraph in paragraphs if paragraph.casefold() != folded]
 
 
 def _mostly_link(block: etree._Element) -> bool:

@@ -39,17 +39,20 @@ class ArticleRefused(UploadRefused):
 
 
 def shown(url: str) -> str:
-    """The address as a refusal quotes it: printable, at most 200 characters."""
+    """The address as a refusal quotes it between backticks: printable, a backtick as `%60` (what it is in an
+    address), at most 200 characters."""
     text = url.encode("unicode_escape").decode("ascii") if not url.isprintable() else url
+    text = text.replace("`", "%60")
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def parse_article_url(text: str, *, allow_private_hosts: bool = False) -> URL:
+def parse_article_url(text: str, *, allow_private_hosts: bool = False, exempt: frozenset[str] = frozenset()) -> URL:
     """Check an address a moderator gave (or a redirect named) and return it parsed, without its fragment.
 
     Refused: other schemes than http and https, user names or passwords, spaces, control characters and
     backslashes, IPv4 addresses spelled as one number or in octal or hexadecimal, and (unless
-    `allow_private_hosts`) the names `localhost` and `*.localhost` and any IP address that is not public.
+    `allow_private_hosts`) the names `localhost` and `*.localhost` and any IP address that is not public (but
+    those in `exempt`: see FetchLimits.exempt_addresses).
     """
     text = text.strip().removeprefix("<").removesuffix(">")  # Discord's way of not embedding a link
     quoted = f"`{shown(text)}`"
@@ -73,7 +76,7 @@ def parse_article_url(text: str, *, allow_private_hosts: bool = False) -> URL:
     host = (url.raw_host or "").rstrip(".").lower()
     if not host:
         raise ArticleRefused(f"{quoted} has no host name.")
-    if not allow_private_hosts:
+    if not allow_private_hosts and host.strip("[]") not in exempt:
         refuse_private_host(host, quoted)
     return url.with_fragment(None)
 
@@ -142,8 +145,8 @@ def address_problem(address: IPAddress) -> str | None:
         ("is_loopback", "a loopback address"),
         ("is_link_local", "a link-local address"),
         ("is_multicast", "a multicast address"),
-        ("is_private", "a private address"),
         ("is_reserved", "a reserved address"),
+        ("is_private", "a private address"),
     )
     for attribute, problem in checks:
         if getattr(address, attribute):
