@@ -218,7 +218,7 @@ class _Identity:
         return b""
 
 
-class _Inflate:
+class BoundedInflate:
     """zlib decompression that never produces more than `room` bytes per call (a gzip bomb stops at the cap)."""
 
     def __init__(self, wbits: int) -> None:
@@ -239,15 +239,15 @@ class _Inflate:
         return self.feed(b"", room) if self._decompressor.unconsumed_tail else b""
 
 
-def _decoder(encoding: str, quoted: str) -> _Identity | _Inflate:
+def _decoder(encoding: str, quoted: str) -> _Identity | BoundedInflate:
     codings = [part.strip().lower() for part in encoding.split(",") if part.strip()]
     codings = [coding for coding in codings if coding != "identity"]
     if not codings:
         return _Identity()
     if codings in (["gzip"], ["x-gzip"]):
-        return _Inflate(16 + zlib.MAX_WBITS)
+        return BoundedInflate(16 + zlib.MAX_WBITS)
     if codings == ["deflate"]:
-        return _Inflate(zlib.MAX_WBITS)
+        return BoundedInflate(zlib.MAX_WBITS)
     raise ArticleRefused(f"{quoted} is compressed as `{shown(encoding)}`, which the bot does not read.")
 
 

@@ -4,6 +4,7 @@ reaches beyond 127.0.0.1 (a refused address is refused before any connection).""
 from __future__ import annotations
 
 import socket
+import zlib
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
@@ -11,8 +12,8 @@ import pytest
 import pytest_asyncio
 
 from corpus.web_address import ArticleRefused
-from corpus.web_fetch import FetchLimits, PinnedResolver, fetch_page
-from tests.page_server import PageServer, serving_pages
+from corpus.web_fetch import BoundedInflate, FetchLimits, PinnedResolver, fetch_page
+from tests.page_server import PageServer, gzip_bomb, serving_pages
 
 LOCAL = FetchLimits(timeout_seconds=5, max_bytes=1_000_000, max_redirects=5, allow_private_hosts=True)
 # Private addresses refused as in production, except the local server's own address.
@@ -167,3 +168,11 @@ async def test_a_closed_port_is_a_failed_connection() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert "could not be fetched: the connection failed" in await refusal(f"http://127.0.0.1:{port}/")
+
+
+def test_decompression_never_makes_more_than_the_room_left() -> None:
+    bomb = gzip_bomb()  # 200 MB of spaces in about 200 KB
+    inflate = BoundedInflate(16 + zlib.MAX_WBITS)
+    made = inflate.feed(bomb, 1_000_001)
+    assert len(made) <= 1_000_001
+    assert len(inflate.finish(5)) <= 5, "what is left is not decompressed past the room either"

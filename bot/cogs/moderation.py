@@ -96,7 +96,8 @@ class Moderation(commands.Cog):
             await ctx.send(refused_text(refused))
             return
         article = added.article
-        await self._log(ctx, f"article {added.verb.lower()} link", f"{article.url} -> {article.file_name}")
+        action = "article replace link" if article.replaces is not None else "article add link"
+        await self._log(ctx, action, f"{article.url} -> {article.file_name}")
         where = f"`{added.article_id}`: “{escape(shorten(article.title, 200))}”, {link_text(article.url)}"
         await ctx.send(shorten(change_text(added.verb, added.report) + "\n" + where, 1_900))
 
