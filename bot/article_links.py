@@ -1,6 +1,6 @@
-"""`article add <url>`: fetch the page, extract the article (corpus/web_import.py), then save and reindex it through
-the service's `add_article`, like an uploaded file. The same address again replaces its file instead of adding a
-duplicate. Shared by every front end that adds articles (Discord now; the console when it manages articles)."""
+"""`article add <url>`: fetch the page and extract the article (corpus/web_import.py) into a planned file, which the
+front end then saves and reindexes through the service's `add_article`, like an uploaded file (Discord asks for
+confirmation the same way). The same address again replaces its file instead of adding a duplicate."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from corpus.web_import import WebArticle, fetch_article, plan_web_article
 
 @dataclass(frozen=True)
 class LinkAdded:
-    """What `add_article_from_link` did: the reindex report and the article file it wrote."""
+    """An article added by its address: the reindex report and the article file written."""
 
     report: ChangeReport
     article: WebArticle
@@ -30,16 +30,14 @@ class LinkAdded:
         return "Replaced" if self.article.replaces is not None else "Added"
 
 
-async def add_article_from_link(service: StoryService, url: str, *, lookup: Lookup | None = None) -> LinkAdded:
-    """Fetch, extract, save and reindex the article at `url`.
+async def fetch_link_article(service: StoryService, url: str, *, lookup: Lookup | None = None) -> WebArticle:
+    """Fetch the page at `url`, extract its article and plan its file against the story being served.
 
-    Raises ArticleRefused (an UploadRefused: the address, the page or its article cannot be added) or
-    CorpusRefused (the reindex was refused; the old index keeps serving). `lookup` replaces DNS in tests.
+    Save it with `service.add_article(article.file_name, article.data, replace=True)`: the file name comes from the
+    address, so an existing file of that name holds this same address (plan_web_article refuses any other), e.g.
+    added by another moderator a moment ago. Raises ArticleRefused (an UploadRefused) when the address, the page or
+    its article cannot be added. `lookup` replaces DNS (tests).
     """
     settings = service.settings
     page, extracted = await fetch_article(url, settings.articles.fetch_limits(), lookup or system_lookup)
-    planned = plan_web_article(page, extracted, service.corpus.articles, settings.corpus_dir, settings.max_file_bytes)
-    # replace=True: the file name is derived from the address, so an existing file of that name holds this same
-    # address (plan_web_article refuses any other), e.g. added by another moderator a moment ago.
-    report = await service.add_article(planned.file_name, planned.data, replace=True)
-    return LinkAdded(report, planned)
+    return plan_web_article(page, extracted, service.corpus.articles, settings.corpus_dir, settings.max_file_bytes)

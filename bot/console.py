@@ -21,7 +21,7 @@ from bot.presenting import (
     who_words,
 )
 from bot.safe_text import visible
-from bot.service import CorpusRefused, StoryService
+from bot.service import ChangePlan, CorpusRefused, NeedsConfirmation, StoryService
 from index.engine import SearchResult
 
 ALIASES = {"search": "ask", "next": "more"}
@@ -42,6 +42,7 @@ class ConsoleSession:
     last_offset: int = 0
     last_who: bool = False
     last_has_more: bool = False
+    pending_reload: ChangePlan | None = None  # a reload waiting for `reload confirm`
 
     def execute(self, line: str) -> str:
         """Run one command line (with or without the prefix) and return the text to print."""
@@ -70,7 +71,7 @@ class ConsoleSession:
         if name == "source":
             return self._source(rest)
         if name == "reload":
-            return self._reload()
+            return self._reload(rest)
         if name == "help":
             return help_text(prefix)
         return f"Unknown command `{name}`. Type `{prefix}help` for the list."
@@ -107,11 +108,22 @@ class ConsoleSession:
             return f"No article matches `{visible(name)}`. `{self.service.settings.prefix}sources` lists them."
         return "\n".join(map(visible, source_summary(found[0])))
 
-    def _reload(self) -> str:
+    def _reload(self, rest: str) -> str:
+        """`reload`; one that would remove several articles shows them and waits for `reload confirm`, which
+        goes ahead with exactly those (the plan is shown again if the folder changed meanwhile)."""
+        prefix = self.service.settings.prefix
+        if rest and rest.lower() != "confirm":
+            return f"`{prefix}reload` takes nothing, or `confirm` after it showed what it would remove."
+        plan, self.pending_reload = self.pending_reload, None
+        if rest and plan is None:
+            return f"Nothing to confirm: `{prefix}reload` asks first when it would remove several articles."
         try:
-            report = asyncio.run(self.service.reload())
+            report = asyncio.run(self.service.reload(confirmed=plan.going if rest and plan else frozenset()))
+        except NeedsConfirmation as needed:
+            self.pending_reload = needed.plan
+            return f"{needed.plan.summary}\nNothing changed yet; type `{prefix}reload confirm` to go ahead."
         except CorpusRefused as refused:
-            return str(refused)
+            return f"{refused}\nThe previous index keeps serving."
         return f"Reloaded in {report.seconds:.2f} s: {report.summary}"
 
 
@@ -146,6 +158,8 @@ def help_text(prefix: str) -> str:
 def run_console(service: StoryService, lines: Iterable[str], out: TextIO = sys.stdout, prompt: bool = False) -> None:
     """Answer each command line until the input ends."""
     if prompt:
+        if not service.corpus.articles:
+            out.write(f"WARNING: the corpus folder {service.settings.corpus_dir} holds no articles yet.\n")
         out.write(f"storybot: {len(service.corpus.articles)} articles. Type {service.settings.prefix}help.\n> ")
         out.flush()
     session = ConsoleSession(service)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.fields import slugify
-from corpus.loaders import SUPPORTED_SUFFIXES, load_file
+from corpus.loaders import SUPPORTED_SUFFIXES, read_file
 from corpus.models import Article, CorpusFileError
 
 
@@ -95,7 +95,8 @@ def load_corpus(directory: Path, *, max_bytes: int) -> CorpusLoad:
     """Load every supported file of the directory (not its subdirectories), collecting bad files as errors.
 
     Hidden entries and subdirectories are ignored; symlinks, other non-regular files and files of unsupported types
-    are `skipped`. An article id already taken by an earlier file (in name order) makes the later file an error.
+    are `skipped`. A bad record of a multi-article file is an error of its own (file:line) while the file's good
+    records load. An article id already taken by an earlier file (in name order) makes the later article an error.
     A missing directory raises CorpusFileError.
     """
     if not directory.is_dir():
@@ -122,17 +123,19 @@ def load_corpus(directory: Path, *, max_bytes: int) -> CorpusLoad:
                 skipped.append(entry)
                 continue
             try:
-                loaded = load_file(entry, max_bytes=max_bytes)
+                loaded = read_file(entry, max_bytes=max_bytes)
             except CorpusFileError as error:
                 errors.append(error)
                 continue
-            taken = next((article.id for article in loaded if article.id in owners), None)
-            if taken is not None:
-                message = f"the article id {taken!r} is already used by {owners[taken].name}; rename one of the files"
-                errors.append(CorpusFileError(entry, message))
-                continue
-            owners.update((article.id, entry) for article in loaded)
-            articles.extend(loaded)
+            errors.extend(loaded.errors)
+            for article, line in zip(loaded.articles, loaded.lines, strict=True):
+                if article.id in owners:
+                    owner = owners[article.id].name
+                    message = f"the article id {article.id!r} is already used by {owner}; rename one of the files"
+                    errors.append(CorpusFileError(entry, message, line))
+                    continue
+                owners[article.id] = entry
+                articles.append(article)
     articles.sort(key=lambda article: article.id)
     return CorpusLoad(tuple(articles), tuple(errors), tuple(skipped))
 

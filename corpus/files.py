@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from corpus.loaders import SUPPORTED_SUFFIXES, article_id_for, parse_articles
+from corpus.loaders import SUPPORTED_SUFFIXES, article_id_for, parse_file
 from corpus.models import Article, CorpusFileError
 
 # Names Windows reserves: a file called `CON.txt` cannot be copied to a Windows machine for backup.
@@ -20,7 +20,12 @@ BACKUP_DIRECTORY = "replaced"
 
 
 class UploadRefused(Exception):
-    """An uploaded file that cannot be added; the message says why, naming the file."""
+    """An uploaded file that cannot be added; the message says why, naming the file; `errors` lists its bad records."""
+
+    def __init__(self, summary: str, errors: tuple[CorpusFileError, ...] = ()) -> None:
+        self.summary = summary
+        self.errors = errors
+        super().__init__(summary + "".join(f"\n- {error}" for error in errors))
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,6 @@ class Upload:
     data: bytes
     articles: tuple[Article, ...]
     replaces: bool
-
-    def undo(self, backup: Path | None) -> None:
-        """Put the corpus directory back as it was before `write_upload` (restore the replaced file if any)."""
-        if backup is not None:
-            os.replace(backup, self.target)
-        else:
-            self.target.unlink(missing_ok=True)
 
 
 def check_file_name(file_name: str) -> str:
@@ -78,10 +76,14 @@ def plan_upload(corpus_dir: Path, file_name: str, data: bytes, max_bytes: int, r
     if clash is not None:
         raise UploadRefused(f"`{name}` would have the same article id as `{clash.name}`; rename one of them")
     try:
-        articles = parse_articles(name, data, max_bytes=max_bytes, path=target)
+        contents = parse_file(name, data, max_bytes=max_bytes, path=target)
     except CorpusFileError as error:
         raise UploadRefused(str(error)) from error
-    return Upload(target, data, tuple(articles), replaces=target.exists())
+    if contents.errors:
+        count = len(contents.errors)
+        records = "a bad record" if count == 1 else f"{count} bad records"
+        raise UploadRefused(f"`{name}` has {records}; fix them and upload it again:", contents.errors)
+    return Upload(target, data, contents.articles, replaces=target.exists())
 
 
 def _id_clash(corpus_dir: Path, name: str) -> Path | None:
@@ -96,25 +98,13 @@ def _id_clash(corpus_dir: Path, name: str) -> Path | None:
     return None
 
 
-def write_upload(upload: Upload, state_dir: Path) -> Path | None:
-    """Write the upload atomically; a replaced file is kept in the state directory. Returns that backup, if any."""
-    backup = None
-    if upload.replaces:
-        backup_dir = state_dir / BACKUP_DIRECTORY
-        backup_dir.mkdir(parents=True, exist_ok=True)
-        backup = backup_dir / f"{_stamp()}-{upload.target.name}"
-        atomic_write(backup, upload.target.read_bytes())
-    atomic_write(upload.target, upload.data)
-    return backup
-
-
 def move_to_trash(file: Path, corpus_dir: Path, state_dir: Path) -> Path:
     """Move an article file out of the corpus into `<state>/trash/`, named with the time, and return its new path."""
     if file.resolve().parent != corpus_dir.resolve():
         raise UploadRefused(f"`{file.name}` is not in the corpus directory")
     trash = state_dir / TRASH_DIRECTORY
     trash.mkdir(parents=True, exist_ok=True)
-    destination = trash / f"{_stamp()}-{file.name}"
+    destination = trash / kept_name(file.name)
     if _same_device(file, trash):
         os.replace(file, destination)
     else:
@@ -156,5 +146,6 @@ def _same_device(file: Path, directory: Path) -> bool:
     return file.stat().st_dev == directory.stat().st_dev
 
 
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+def kept_name(file_name: str) -> str:
+    """The name a file's old version is kept under in the state folder: `<UTC time>-<file name>`."""
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{file_name}"

@@ -16,42 +16,60 @@ from corpus.text_format import split_paragraphs
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def parse_json(text: str, path: Path, *, from_utf8: bool = False) -> list[ArticleDraft]:
+def parse_json(text: str, path: Path, *, from_utf8: bool = False) -> list[ArticleDraft | CorpusFileError]:
     """An article object, or a list of article objects (each then gets its own id or its position as id).
 
+    A bad item of a list is returned as its error, in its place; a malformed document raises CorpusFileError.
     `from_utf8` says the text was decoded from UTF-8 strictly, so it holds no lone surrogate of its own.
     """
-    value = _decode(text, path, line=None, surrogates=_may_hold_lone_surrogates(text, from_utf8))
+    surrogates = _may_hold_lone_surrogates(text, from_utf8)
+    value = _decode(text, path, line=None, surrogates=False)
     if isinstance(value, dict):
+        if surrogates:
+            _refuse_lone_surrogates(value, text, path, None)
         return [_draft(value, path, position=None, line=None)]
     if isinstance(value, list):
         if not value:
             raise CorpusFileError(path, "the list holds no articles")
-        return [_draft(item, path, position=number, line=None) for number, item in enumerate(value, start=1)]
+        records: list[ArticleDraft | CorpusFileError] = []
+        for number, item in enumerate(value, start=1):
+            try:
+                if surrogates:
+                    _refuse_lone_surrogates(item, text, path, None, prefix=f"item {number}: ")
+                records.append(_draft(item, path, position=number, line=None))
+            except CorpusFileError as error:
+                records.append(error)
+        return records
     raise CorpusFileError(path, f"must hold an article object or a list of them, not {_kind(value)}")
 
 
-def parse_jsonl(text: str, path: Path, *, from_utf8: bool = False) -> list[ArticleDraft]:
-    """One article object per non-blank line; errors name the line. `from_utf8`: as for parse_json."""
-    drafts: list[ArticleDraft] = []
+def parse_jsonl(text: str, path: Path, *, from_utf8: bool = False) -> list[ArticleDraft | CorpusFileError]:
+    """One article object per non-blank line; a bad line is returned as its error (naming the line), in its place.
+
+    `from_utf8`: as for parse_json.
+    """
+    records: list[ArticleDraft | CorpusFileError] = []
     surrogates = _may_hold_lone_surrogates(text, from_utf8)
     number, start, size = 0, 0, len(text)
     while start <= size:  # the lines of text.split("\n"), without copying them out of the text
         number += 1
         stop = text.find("\n", start)
         stop = size if stop < 0 else stop
-        value = _decode_line(text, start, stop)
-        if value is _SLOW or (surrogates and value is not _BLANK):
-            line = text[start:stop]
-            if line.isspace():
-                value = _BLANK
-            else:
-                check = surrogates and _may_hold_lone_surrogates(line, from_utf8)
-                value = _decode(line, path, line=number, surrogates=check)
-        if value is not _BLANK:
-            drafts.append(_draft(value, path, position=len(drafts) + 1, line=number))
+        try:
+            value = _decode_line(text, start, stop)
+            if value is _SLOW or (surrogates and value is not _BLANK):
+                line = text[start:stop]
+                if line.isspace():
+                    value = _BLANK
+                else:
+                    check = surrogates and _may_hold_lone_surrogates(line, from_utf8)
+                    value = _decode(line, path, line=number, surrogates=check)
+            if value is not _BLANK:
+                records.append(_draft(value, path, position=len(records) + 1, line=number))
+        except CorpusFileError as error:
+            records.append(error)  # a bad line still takes its position: the ids after it do not shift
         start = stop + 1
-    return drafts
+    return records
 
 
 _BLANK, _SLOW = object(), object()
@@ -103,7 +121,7 @@ def _decode(text: str, path: Path, line: int | None, *, surrogates: bool = True)
     return value
 
 
-def _refuse_lone_surrogates(value: Any, text: str, path: Path, line: int | None) -> None:
+def _refuse_lone_surrogates(value: Any, text: str, path: Path, line: int | None, prefix: str = "") -> None:
     """Raise CorpusFileError for a string (key or value) holding an unpaired `\\udXXX` escape, naming its line."""
     pending = [value]
     while pending:
@@ -118,7 +136,7 @@ def _refuse_lone_surrogates(value: Any, text: str, path: Path, line: int | None)
             offset = text.lower().find(escape)
             where = line if line is not None else (text.count("\n", 0, offset) + 1 if offset >= 0 else None)
             message = f"malformed JSON: the escape {escape} is half of a surrogate pair, not a character"
-            raise CorpusFileError(path, message, where)
+            raise CorpusFileError(path, prefix + message, where)
 
 
 def _draft(value: Any, path: Path, *, position: int | None, line: int | None) -> ArticleDraft:

@@ -1,7 +1,18 @@
 """BM25 over a compiled inverted index: rank-bm25's scores (Okapi, BM25L, BM25+) without scanning the corpus.
 
 Scores are defined as rank_bm25 0.2.2 computes them (its idf variants, its epsilon floor for Okapi, a repeated
-query word counted once per occurrence, BM25+'s delta·idf for absent words) so the two can be compared exactly.
+query word counted once per occurrence, BM25+'s delta·idf for absent words) so the two can be compared exactly,
+with one exception that keeps every word of the corpus findable:
+
+Okapi's idf, log((N − df + 0.5)/(df + 0.5)), is 0 for a word in exactly half the paragraphs and negative above;
+rank-bm25 floors a negative idf to epsilon × the mean idf, which is itself ≤ 0 when the mean is (a story of one or
+two paragraphs: every word is in half of them or more) or when epsilon is 0. Such a word scores ≤ 0 everywhere and
+is never found. Here a word whose rank-bm25 idf (after its floor) is ≤ 0 gets instead Lucene's always-positive idf,
+log(1 + (N − df + 0.5)/(df + 0.5)) (at most log 2 for these words, since df ≥ N/2), scaled down when needed so that
+it is at most half the smallest positive idf of the index: such a word is findable, a rarer one still weighs more,
+and it never outweighs a word rank-bm25 itself finds. Wherever rank-bm25's idf is positive, it is used unchanged,
+so scores equal rank-bm25's for every query made of such words. BM25L's and BM25+'s idfs are always positive
+(log((N + 1)/(df + 0.5)) and log((N + 1)/df) with df ≤ N) and are used as they are.
 A query only reads the postings of its own words, and prunes where it can (index/topk.py: MaxScore, then a dense
 float32 sum): candidates are ranked by precomputed float32 weights, and the few that can reach the top k are
 rescored exactly in float64 from term frequencies, lengths and idf.
@@ -55,21 +66,36 @@ class BM25Params(BaseModel):
         """A short hash of everything that changes scores (an unused parameter of the variant does not count)."""
         used: dict[str, Any] = {"variant": self.variant, "k1": self.k1, "b": self.b}
         used.update({"epsilon": self.epsilon} if self.variant == "okapi" else {"delta": self.effective_delta})
+        if self.variant == "okapi":
+            used["idf_floor"] = "findable"  # the rule in the module docstring; indexes saved before it are rebuilt
         return hashlib.sha256(json.dumps(used, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _idf(params: BM25Params, df: np.ndarray, doc_count: int) -> np.ndarray:
-    """Each term's idf, as rank-bm25 computes it for the variant."""
+    """Each term's idf, as rank-bm25 computes it for the variant, except that no Okapi idf is ≤ 0 (see above)."""
     df = df.astype(np.float64)
     if params.variant == "okapi":
         idf = np.log(doc_count - df + 0.5) - np.log(df + 0.5)
         if idf.size:
             # rank-bm25 floors negative idf to epsilon × the mean of all idfs, negative ones included.
             idf = np.where(idf < 0, params.epsilon * float(idf.mean()), idf)
+            unfindable = idf <= 0
+            if unfindable.any():
+                idf = np.where(unfindable, findable_idf(idf, df, doc_count), idf)
         return idf
     if params.variant == "l":
         return np.log(doc_count + 1) - np.log(df + 0.5)
     return np.log((doc_count + 1) / df)
+
+
+def findable_idf(okapi_idf: np.ndarray, df: np.ndarray, doc_count: int) -> np.ndarray:
+    """The idf given to words whose rank-bm25 Okapi idf (after its floor) is ≤ 0: Lucene's smoothed idf, scaled to at
+    most half the smallest positive idf in `okapi_idf` (unscaled when there is none). Computed for every word; only
+    those words use it."""
+    smoothed = np.log1p((doc_count - df + 0.5) / (df + 0.5))  # > 0; at most log 2 where df ≥ N/2
+    positive = okapi_idf[okapi_idf > 0]
+    scale = min(1.0, float(positive.min()) / (2 * np.log(2))) if positive.size else 1.0
+    return scale * smoothed
 
 
 def _length_norm(b: float, doc_len: np.ndarray, avgdl: float) -> np.ndarray:

@@ -32,6 +32,10 @@ ProgressCallback = Callable[[int, int], None]
 class NoMatch(Enum):
     """Why a query found no passage; each maps to an honest sentence for the member."""
 
+    NO_ARTICLES = (
+        "The story has no articles yet; a moderator can add some with `article add` (a file attached), "
+        "or put article files in the corpus folder and `reload`."
+    )
     EMPTY = "The question has no words to search for."
     ONLY_STOP_WORDS = "The question has only very common words (like 'the' or 'of'); add a word that matters."
     UNKNOWN_WORDS = "None of those words appear anywhere in the story."
@@ -208,6 +212,8 @@ class SearchEngine:
         reading = read_question(query) if self.settings.read_questions else Reading(query)
         quotes_first = quotes_first or reading.who_said
         parsed = self.tokenizer.query_terms(reading.text)
+        if not self.articles:
+            return Ranking(parsed.terms, no_match=NoMatch.NO_ARTICLES, quotes_first=quotes_first)
         if reading.only_framing:
             return Ranking(parsed.terms, no_match=NoMatch.ONLY_STOP_WORDS, quotes_first=quotes_first)
         if not parsed.terms:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from itertools import pairwise
@@ -20,12 +21,27 @@ WORDS = ["ant", "bee", "cat", "dog", "eel", "fox", "gnu"]
 UNKNOWN = ["yak", "zebu"]
 
 
-def reference(docs: list[list[str]], params: BM25Params) -> BM25Okapi | BM25L | BM25Plus:
-    """rank-bm25's model for the same documents and parameters."""
+def reference(docs: list[list[str]], params: BM25Params, *, findable: bool = True) -> BM25Okapi | BM25L | BM25Plus:
+    """rank-bm25's model for the same documents and parameters; with `findable`, its Okapi idfs ≤ 0 replaced as
+    index/bm25.py documents (Lucene's idf, scaled to at most half the smallest positive idf)."""
     if params.variant == "okapi":
-        return BM25Okapi(docs, k1=params.k1, b=params.b, epsilon=params.epsilon)
+        model = BM25Okapi(docs, k1=params.k1, b=params.b, epsilon=params.epsilon)
+        if findable:
+            make_findable(model)
+        return model
     model = BM25Plus if params.variant == "plus" else BM25L
     return model(docs, k1=params.k1, b=params.b, delta=params.effective_delta)
+
+
+def make_findable(model: BM25Okapi) -> None:
+    """The documented rule, written out again word by word on rank-bm25's own idf table."""
+    n = model.corpus_size
+    df = {word: sum(word in doc for doc in model.doc_freqs) for word in model.idf}
+    positive = [idf for idf in model.idf.values() if idf > 0]
+    scale = min(1.0, min(positive) / (2 * math.log(2))) if positive else 1.0
+    for word, idf in list(model.idf.items()):
+        if idf <= 0:
+            model.idf[word] = scale * math.log(1 + (n - df[word] + 0.5) / (df[word] + 0.5))
 
 
 def check_against_reference(docs: list[list[str]], query: list[str], params: BM25Params) -> None:
@@ -76,6 +92,34 @@ bs = st.floats(0.0, 1.0)
 @given(docs=documents, query=queries, k1=k1s, b=bs, epsilon=st.floats(0.0, 1.0))
 def test_okapi_matches_rank_bm25(docs: list[list[str]], query: list[str], k1: float, b: float, epsilon: float) -> None:
     check_against_reference(docs, query, BM25Params(variant="okapi", k1=k1, b=b, epsilon=epsilon))
+
+
+@settings(max_examples=80, deadline=None)
+@given(docs=documents, query=queries, k1=k1s, b=bs, epsilon=st.floats(0.0, 1.0))
+def test_okapi_scores_equal_rank_bm25_unchanged_wherever_its_idf_is_positive(
+    docs: list[list[str]], query: list[str], k1: float, b: float, epsilon: float
+) -> None:
+    """The findable-word rule changes nothing for a query made only of words rank-bm25 itself gives a positive idf."""
+    params = BM25Params(variant="okapi", k1=k1, b=b, epsilon=epsilon)
+    if not any(docs):
+        return
+    model = reference(docs, params, findable=False)
+    positive = [word for word in query if model.idf.get(word, 0) > 0 or word in UNKNOWN]
+    check_query(CompiledIndex.build(docs, params), model, docs, positive)
+
+
+@pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
+@settings(max_examples=60, deadline=None)
+@given(docs=documents, k1=k1s, b=bs, epsilon=st.floats(0.0, 1.0))
+def test_every_word_of_the_corpus_is_findable(
+    variant: str, docs: list[list[str]], k1: float, b: float, epsilon: float
+) -> None:
+    """Whatever the corpus size, asking one word of the corpus returns exactly the documents that contain it."""
+    index = CompiledIndex.build(docs, BM25Params(variant=variant, k1=k1, b=b, epsilon=epsilon))
+    for word in {word for doc in docs for word in doc}:
+        assert index.idf_of(word) > 0
+        found = sorted(doc for doc, _ in index.top_k([word], len(docs)))
+        assert found == [i for i, doc in enumerate(docs) if word in doc]
 
 
 @pytest.mark.parametrize("variant", ["plus", "l"])
@@ -142,13 +186,46 @@ def test_unknown_words_find_nothing() -> None:
     assert list(index.scores(["yak"], np.array([0, 1, 2]))) == [0.0, 0.0, 0.0]
 
 
-def test_a_word_in_exactly_half_the_documents_scores_zero_like_rank_bm25() -> None:
+def test_a_word_in_exactly_half_the_documents_is_found_below_rarer_words() -> None:
     docs = [["cat", "dog"], ["cat"], ["eel"], ["eel", "fox"]]
     index = CompiledIndex.build(docs, BM25Params())
-    assert index.idf_of("cat") == 0.0
-    assert index.top_k(["cat"], 5) == []  # score 0 everywhere: nothing matches "above 0"
-    assert list(reference(docs, BM25Params()).get_scores(["cat"])) == [0.0, 0.0, 0.0, 0.0]
+    assert reference(docs, BM25Params(), findable=False).idf["cat"] == 0.0  # rank-bm25 never finds it
+    assert [doc for doc, _ in index.top_k(["cat"], 5)] == [1, 0]
+    assert 0 < index.idf_of("cat") <= index.idf_of("dog") / 2
     check_against_reference(docs, ["cat", "dog"], BM25Params())
+
+
+@pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
+def test_a_one_paragraph_corpus_finds_its_words(variant: str) -> None:
+    docs = [["mayor", "bridge", "open", "may"]]
+    params = BM25Params(variant=variant)
+    index = CompiledIndex.build(docs, params)
+    ((doc, score),) = index.top_k(["bridge"], 3)
+    assert doc == 0 and score > 0
+    assert [doc for doc, _ in index.top_k(["mayor", "zebra"], 3)] == [0]
+    check_against_reference(docs, ["mayor", "bridge", "zebra"], params)
+
+
+@pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
+def test_a_two_paragraph_corpus_finds_words_in_one_or_both_paragraphs(variant: str) -> None:
+    docs = [["mayor", "bridge", "open"], ["mayor", "council", "vote", "vote"]]
+    params = BM25Params(variant=variant)
+    index = CompiledIndex.build(docs, params)
+    assert [doc for doc, _ in index.top_k(["bridge"], 3)] == [0]
+    assert sorted(doc for doc, _ in index.top_k(["mayor"], 3)) == [0, 1]
+    assert [doc for doc, _ in index.top_k(["mayor", "vote"], 3)] == [1, 0]
+    assert index.idf_of("vote") > index.idf_of("mayor") > 0  # the rarer word still weighs more
+    check_against_reference(docs, ["mayor", "vote", "bridge"], params)
+
+
+def test_a_word_in_every_paragraph_of_three_is_found_and_weighs_less_than_rarer_words() -> None:
+    docs = [["harris", "border"], ["harris", "czar", "czar"], ["harris", "fence"]]
+    index = CompiledIndex.build(docs, BM25Params())
+    assert reference(docs, BM25Params(), findable=False).idf["harris"] <= 0  # epsilon × a mean ≤ 0
+    assert sorted(doc for doc, _ in index.top_k(["harris"], 5)) == [0, 1, 2]
+    assert 0 < index.idf_of("harris") <= index.idf_of("border") / 2
+    assert index.top_k(["harris", "czar"], 1)[0][0] == 1
+    check_against_reference(docs, ["harris", "czar"], BM25Params())
 
 
 def test_a_word_in_most_documents_gets_the_epsilon_floor() -> None:

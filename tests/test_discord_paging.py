@@ -108,7 +108,14 @@ async def test_more_past_the_last_page_says_so_and_keeps_the_last_page(tmp_path:
         for path in s.corpus_dir.iterdir():
             path.unlink()
         (s.corpus_dir / "other.md").write_text("# Another story\n\nNothing about the election here.\n")
-        assert (await s.say(s.world.admin, "!reload")).content.startswith("Reloaded")
+        plan = await s.say(s.world.admin, "!reload")  # it drops both articles: the admin confirms first
+        confirm = next(c["custom_id"] for row in plan.components for c in row["components"] if c["label"] == "Confirm")
+        yes = await s.emu.send_interaction(
+            s.world.general, s.world.admin, type=3, custom_id=confirm, message=plan.message
+        )
+        await s.emu.wait_until(yes.answered, timeout=5, describe=yes.describe)
+        done = await s.emu.wait_for_message(s.world.general, lambda m: m.content.startswith("Reloaded"), timeout=10)
+        assert "2 removed" in done.content
         pressed = await press(s, answer)
         await s.emu.wait_until(pressed.answered, timeout=5, describe=pressed.describe)
         button = button_of(answer)

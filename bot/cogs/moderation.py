@@ -7,7 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StoryBot
-from bot.article_links import add_article_from_link
+from bot.article_links import LinkAdded, fetch_link_article
+from bot.confirming import with_confirmation
 from bot.embeds import escape, link_text, shorten
 from bot.permissions import moderator_only
 from bot.replies import send_private
@@ -17,13 +18,14 @@ from corpus.files import UploadRefused
 ERRORS_SHOWN = 10
 
 
-def refused_text(refused: CorpusRefused) -> str:
-    """The refusal and its bad files (the first few), sized for one message."""
-    lines = [refused.summary]
+def refused_text(refused: CorpusRefused | UploadRefused, *, lead: str = "", keeps_serving: bool = True) -> str:
+    """The refusal (after `lead`) and its bad files or records (the first few), sized for one message."""
+    lines = [lead + refused.summary]
     lines += [f"• {escape(shorten(str(error), 300))}" for error in refused.errors[:ERRORS_SHOWN]]
     if len(refused.errors) > ERRORS_SHOWN:
         lines.append(f"… and {len(refused.errors) - ERRORS_SHOWN} more")
-    lines.append("The previous index keeps serving.")
+    if keeps_serving:
+        lines.append("The previous index keeps serving.")
     return shorten("\n".join(lines), 1_900)
 
 
@@ -33,7 +35,8 @@ def change_text(verb: str, report: ChangeReport) -> str:
 
 
 class Moderation(commands.Cog):
-    """What moderators (moderator role or Manage Server) can do."""
+    """What moderators (moderator role or Manage Server) can do. A change that would remove or change several
+    articles shows what would go and waits for the moderator's Confirm (bot/confirming.py)."""
 
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
@@ -47,15 +50,16 @@ class Moderation(commands.Cog):
     @moderator_only()
     async def reload(self, ctx: commands.Context) -> None:
         """Rebuild from the corpus folder; a bad file refuses the reload and the old index keeps serving."""
-        await ctx.defer()
+        service = self.bot.service
         try:
-            report = await self.bot.service.reload()
+            report = await with_confirmation(ctx, lambda confirmed: service.reload(confirmed=confirmed))
         except CorpusRefused as refused:
             await self._log(ctx, "reload refused", refused.summary)
             await ctx.send(refused_text(refused))
             return
-        await self._log(ctx, "reload", report.summary)
-        await ctx.send(change_text("Reloaded", report))
+        if report is not None:
+            await self._log(ctx, "reload", report.summary)
+            await ctx.send(change_text("Reloaded", report))
 
     @commands.hybrid_group(name="article", description="Add, replace or remove articles (moderators).")
     @moderator_only()
@@ -63,8 +67,9 @@ class Moderation(commands.Cog):
         """Group of the article commands; alone it explains them."""
         prefix = ctx.clean_prefix
         await ctx.send(
-            f"`{prefix}article add` (with the file attached), `{prefix}article add <url>`, "
-            f"`{prefix}article replace` (file attached, overwriting), `{prefix}article remove <id>`.",
+            f"`{prefix}article add` (with the file attached), `{prefix}article add <url>`, `{prefix}article replace` "
+            f"(file attached, overwriting), `{prefix}article remove <id>` (one article), `{prefix}article remove "
+            "<file name>` (a whole file).",
             ephemeral=True,
         )
 
@@ -87,19 +92,27 @@ class Moderation(commands.Cog):
 
     async def _add_link(self, ctx: commands.Context, url: str) -> None:
         await ctx.defer()
+        service = self.bot.service
         try:
-            added = await add_article_from_link(self.bot.service, url)
+            article = await fetch_link_article(service, url)
+            report = await with_confirmation(
+                ctx,
+                lambda confirmed: service.add_article(
+                    article.file_name, article.data, replace=True, confirmed=confirmed
+                ),
+            )
         except UploadRefused as refused:
-            await ctx.send(shorten(f"Not added: {refused}", 1_900))
+            await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
             return
         except CorpusRefused as refused:
             await ctx.send(refused_text(refused))
             return
-        article = added.article
-        action = "article replace link" if article.replaces is not None else "article add link"
-        await self._log(ctx, action, f"{article.url} -> {article.file_name}")
-        where = f"`{added.article_id}`: “{escape(shorten(article.title, 200))}”, {link_text(article.url)}"
-        await ctx.send(shorten(change_text(added.verb, added.report) + "\n" + where, 1_900))
+        if report is not None:
+            added = LinkAdded(report, article)
+            action = "article replace link" if article.replaces is not None else "article add link"
+            await self._log(ctx, action, f"{article.url} -> {article.file_name}")
+            where = f"`{added.article_id}`: “{escape(shorten(article.title, 200))}”, {link_text(article.url)}"
+            await ctx.send(shorten(change_text(added.verb, report) + "\n" + where, 1_900))
 
     @article.command(name="replace", description="Replace an article with an attached file (moderators).")
     @app_commands.describe(file="the new version of the article file, with the same file name")
@@ -120,30 +133,40 @@ class Moderation(commands.Cog):
         except discord.HTTPException as error:
             await ctx.send(f"I couldn't download `{name}` from Discord ({error.status}); nothing was added. Try again.")
             return
+        service = self.bot.service
         try:
-            report = await self.bot.service.add_article(file.filename, data, replace=replace)
+            report = await with_confirmation(
+                ctx, lambda confirmed: service.add_article(file.filename, data, replace=replace, confirmed=confirmed)
+            )
         except UploadRefused as refused:
-            await ctx.send(shorten(f"Not added: {refused}", 1_900))
+            await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
             return
         except CorpusRefused as refused:
             await ctx.send(refused_text(refused))
             return
-        await self._log(ctx, "article replace" if replace else "article add", f"{file.filename}: {report.summary}")
-        await ctx.send(change_text("Replaced" if replace else "Added", report))
+        if report is not None:
+            await self._log(ctx, "article replace" if replace else "article add", f"{file.filename}: {report.summary}")
+            await ctx.send(change_text("Replaced" if replace else "Added", report))
 
-    @article.command(name="remove", description="Move an article to the trash and reindex (moderators).")
-    @app_commands.describe(article_id="the article's id, as `sources` shows it")
+    @article.command(name="remove", description="Move an article (or a whole file) to the trash and reindex.")
+    @app_commands.describe(article_id="the article's id, as `sources` shows it, or a file name for a whole file")
     @moderator_only()
     async def article_remove(self, ctx: commands.Context, article_id: str) -> None:
-        """Move the article's file to the trash folder (recoverable), then reindex."""
-        await ctx.defer()
+        """Remove that article only (a file of several is rewritten without it; the old file goes to the trash),
+        or a whole file by its name after confirmation; then reindex."""
+        service = self.bot.service
         try:
-            report, trashed = await self.bot.service.remove_article(article_id.strip())
+            done = await with_confirmation(
+                ctx, lambda confirmed: service.remove_article(article_id, confirmed=confirmed)
+            )
         except CorpusRefused as refused:
             await ctx.send(refused_text(refused))
             return
-        await self._log(ctx, "article remove", f"{article_id} -> {trashed}")
-        await ctx.send(change_text("Removed", report) + f"\nThe file is kept in the trash as `{trashed.name}`.")
+        if done is not None:
+            report, kept = done
+            await self._log(ctx, "article remove", f"{article_id} -> {kept}")
+            kept_line = f"\nThe previous version of the file is kept in the trash as `{escape(kept.name)}`."
+            await ctx.send(change_text("Removed", report) + kept_line)
 
 
 async def setup(bot: StoryBot) -> None:
