@@ -246,13 +246,12 @@ def main(argv: list[str] | None = None) -> None:
         "| install MiB | import s |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    measured: dict[str, tuple[float, float]] = {}
+    measured: dict[str, tuple[str, float]] = {}
     for label, extractor, python, by_set, seconds in summary:
         if extractor not in measured:
-            # storybot runs in the project's virtualenv: its size is the whole project's, so it is not shown
-            size = (
-                float("nan") if extractor == "storybot" else (site_packages_kb(python.parent.parent) - base_kb) / 1024
-            )
+            # storybot runs in the project's virtualenv: its size would be the whole project's, so it is not shown
+            kib = site_packages_kb(python.parent.parent) - base_kb
+            size = "—" if extractor == "storybot" else f"{kib / 1024:.1f}"
             measured[extractor] = (size, import_seconds(python, IMPORTS[extractor], args.import_runs))
         size, imported = measured[extractor]
         for name, scored in sorted(by_set.items()):
@@ -263,8 +262,7 @@ def main(argv: list[str] | None = None) -> None:
             dates = sum(s["date"] for s in scored)
             print(
                 f"| {label} | {name} | {precision:.3f} | {recall:.3f} | {exact:.3f} | {titles}/{len(scored)} "
-                f"| {dates}/{len(scored)} "
-                f"| {seconds * 1000:.1f} | {size:.1f} | {imported:.2f} |"
+                f"| {dates}/{len(scored)} | {seconds * 1000:.1f} | {size} | {imported:.2f} |"
             )
 
 
