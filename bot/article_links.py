@@ -1,9 +1,12 @@
 """`article add <url>`: fetch the page and extract the article (corpus/web_import.py) into a planned file, which the
-front end then saves and reindexes through the service's `add_article`, like an uploaded file (Discord asks for
+front end saves and reindexes through the service's `add_article`, like an uploaded file (Discord asks for
 confirmation the same way). The same address again replaces its file instead of adding a duplicate."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.service import ChangeReport, StoryService
@@ -30,14 +33,27 @@ class LinkAdded:
         return "Replaced" if self.article.replaces is not None else "Added"
 
 
-async def fetch_link_article(service: StoryService, url: str, *, lookup: Lookup | None = None) -> WebArticle:
-    """Fetch the page at `url`, extract its article and plan its file against the story being served.
+Save = Callable[[WebArticle], Awaitable[ChangeReport | None]]
+_PLANNING_LOCKS: weakref.WeakKeyDictionary[StoryService, asyncio.Lock] = weakref.WeakKeyDictionary()
 
-    Save it with `service.add_article(article.file_name, article.data, replace=True)`: the file name comes from the
-    address, so an existing file of that name holds this same address (plan_web_article refuses any other), e.g.
-    added by another moderator a moment ago. Raises ArticleRefused (an UploadRefused) when the address, the page or
-    its article cannot be added. `lookup` replaces DNS (tests).
+
+async def add_link_article(
+    service: StoryService, url: str, save: Save, *, lookup: Lookup | None = None
+) -> LinkAdded | None:
+    """Fetch the page at `url` and extract its article, then plan its file against the story served and `save` it.
+
+    `save(article)` writes and reindexes, e.g. `service.add_article(article.file_name, article.data, replace=True)`
+    (replace: a file of that name holds this same address; plan_web_article refuses any other), and returns None
+    when the moderator cancels a confirmation. Planning and saving are one step for all link additions (fetching is
+    not), so two moderators adding one address at once get one article, "Added" then "Replaced". Raises
+    ArticleRefused (an UploadRefused) when the address, the page or its article cannot be added, and whatever
+    `save` raises. `lookup` replaces DNS (tests).
     """
     settings = service.settings
     page, extracted = await fetch_article(url, settings.articles.fetch_limits(), lookup or system_lookup)
-    return plan_web_article(page, extracted, service.corpus.articles, settings.corpus_dir, settings.max_file_bytes)
+    async with _PLANNING_LOCKS.setdefault(service, asyncio.Lock()):
+        article = plan_web_article(
+            page, extracted, service.corpus.articles, settings.corpus_dir, settings.max_file_bytes
+        )
+        report = await save(article)
+    return None if report is None else LinkAdded(report, article)

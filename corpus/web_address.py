@@ -69,8 +69,9 @@ def parse_article_url(text: str, *, allow_private_hosts: bool = False, exempt: f
         raise ArticleRefused(f"{quoted} is a `{scheme}:` address; only http and https pages can be added.")
     try:
         url = URL(text)
-    except ValueError as error:
-        raise ArticleRefused(f"{quoted} is not a valid address ({error}).") from None
+    except ValueError as error:  # yarl's message may quote the address: only its port complaint is passed on
+        detail = " (its port is not a number from 0 to 65535)" if "port" in str(error).lower() else ""
+        raise ArticleRefused(f"{quoted} is not a valid address{detail}.") from None
     if url.raw_user is not None or url.raw_password is not None:
         raise ArticleRefused(f"{quoted} has a user name or password in it, which the bot never sends.")
     host = (url.raw_host or "").rstrip(".").lower()

@@ -257,7 +257,7 @@ def _describe_type(mime: str) -> str:
     for prefix, name in (("image/", "an image"), ("video/", "a video"), ("audio/", "a sound file")):
         if mime.startswith(prefix):
             return f"{name} ({mime})"
-    return f"{names[mime]} ({mime})" if mime in names else f"of type {shown(mime)}"
+    return f"{names[mime]} ({mime})" if mime in names else f"of type `{shown(mime)}`"
 
 
 def _looks_like_html(start: bytes) -> bool:

@@ -99,7 +99,7 @@ def _replaceable_file(same: Article, existing: Iterable[Article], cited: str) ->
     if same.file.suffix.lower() != ".json" or neighbours != 1:
         where = "a file of several articles" if neighbours != 1 else f"a {same.file.suffix} file"
         raise ArticleRefused(
-            f"`{shown(cited)}` is already in the story as `{same.id}`, in `{same.file.name}` ({where}); remove "
+            f"`{shown(cited)}` is already in the story as `{same.id}`, in `{shown(same.file.name)}` ({where}); remove "
             f"it with `article remove {same.id}` first to add it again by its address."
         )
     return same.file.name

@@ -3,6 +3,7 @@ pages → the corpus → answers that cite the article's address."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -121,3 +122,44 @@ async def test_article_add_needs_a_file_or_an_address_and_a_moderator(tmp_path: 
         member = await s.say(s.world.member, f"!article add {server.url('/pages/wire-port-strike')}")
         assert "Added" not in member.content and server.hosts == []
         assert not web_files(s)
+
+
+@pytest.mark.asyncio
+async def test_two_moderators_adding_the_same_address_at_once_keep_one_article(tmp_path: Path) -> None:
+    async with serving_pages() as server, stage(tmp_path, **LOCAL_PAGES) as s:
+        await make_moderator(s)
+        page = server.url("/pages/blog-sourdough")
+        records = await asyncio.gather(
+            s.slash(s.world.admin, "article add", {"url": page}),
+            s.slash(s.world.moderator, "article add", {"url": page + "?utm_source=chat"}),
+        )
+        replies = sorted(record.messages[-1].content for record in records)
+        assert replies[0].startswith("Added in") and "1 added" in replies[0], replies
+        assert replies[1].startswith("Replaced in") and "0 added" in replies[1], replies
+        assert len(web_files(s)) == 1
+        sources = await s.say(s.world.member, "!sources")
+        assert sources.text().count("Why my sourdough stopped rising") == 1
+
+
+@pytest.mark.asyncio
+async def test_markup_in_a_page_title_is_shown_as_written(tmp_path: Path) -> None:
+    async with serving_pages() as server, stage(tmp_path, **LOCAL_PAGES) as s:
+        hostile = b"**@everyone** [free nitro](https://evil.example) <@&1> ~~gone~~"
+        server.overrides["wire-port-strike"] = page_bytes("wire-port-strike")[0].replace(
+            b"Dockworkers walk out at Europe's busiest port as wage talks collapse", hostile
+        )
+        reply = await s.say(s.world.admin, f"!article add {server.url('/pages/wire-port-strike')}")
+        assert "Added in" in reply.content
+        assert r"“\*\*\@everyone\*\* \[free nitro\](https\://evil.example) \<\@&1> \~\~gone\~\~”" in reply.content
+
+
+@pytest.mark.asyncio
+async def test_a_link_that_redirects_to_an_article_already_added_replaces_it(tmp_path: Path) -> None:
+    async with serving_pages() as server, stage(tmp_path, **LOCAL_PAGES) as s:
+        page = server.url("/pages/time-only-library")
+        first = await s.say(s.world.admin, f"!article add {page}")
+        assert "Added in" in first.content
+        short = server.url("/redirect?to=" + page.replace(":", "%3A").replace("/", "%2F"))
+        again = await s.say(s.world.admin, f"!article add {short}")
+        assert "Replaced in" in again.content and f"<{page}>" in again.content
+        assert len(web_files(s)) == 1

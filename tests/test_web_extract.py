@@ -97,3 +97,13 @@ def test_a_page_too_big_for_an_article_file_is_refused_naming_the_limit(tmp_path
     page = FetchedPage(requested=url, url=url, html=page_text("wire-port-strike"))
     with pytest.raises(ArticleRefused, match=r"over the 2,000-byte limit for an article file"):
         plan_web_article(page, extract_article(page.html, str(url)), (), tmp_path, 2_000)
+
+
+def test_a_page_too_big_to_read_quickly_or_empty_is_refused() -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {number} of a page that never ends, with words.</p>" for number in range(40_000)
+    )
+    with pytest.raises(ArticleRefused, match=r"has 40,00\d HTML elements, more than the 30,000 the bot reads"):
+        extract_article(f"<html><body><article>{paragraphs}</article></body></html>", "https://news.example/long")
+    with pytest.raises(ArticleRefused, match=r"has no HTML the bot can read"):
+        extract_article("", "https://news.example/empty")

@@ -7,13 +7,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StoryBot
-from bot.article_links import LinkAdded, fetch_link_article
+from bot.article_links import add_link_article
 from bot.confirming import with_confirmation
 from bot.embeds import escape, link_text, shorten
 from bot.permissions import moderator_only
 from bot.replies import send_private
 from bot.service import ChangeReport, CorpusRefused
 from corpus.files import UploadRefused
+from corpus.web_import import WebArticle
 
 ERRORS_SHOWN = 10
 
@@ -93,26 +94,29 @@ class Moderation(commands.Cog):
     async def _add_link(self, ctx: commands.Context, url: str) -> None:
         await ctx.defer()
         service = self.bot.service
-        try:
-            article = await fetch_link_article(service, url)
-            report = await with_confirmation(
+
+        async def save(article: WebArticle) -> ChangeReport | None:
+            return await with_confirmation(
                 ctx,
                 lambda confirmed: service.add_article(
                     article.file_name, article.data, replace=True, confirmed=confirmed
                 ),
             )
+
+        try:
+            added = await add_link_article(service, url, save)
         except UploadRefused as refused:
             await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
             return
         except CorpusRefused as refused:
             await ctx.send(refused_text(refused))
             return
-        if report is not None:
-            added = LinkAdded(report, article)
+        if added is not None:
+            article = added.article
             action = "article replace link" if article.replaces is not None else "article add link"
             await self._log(ctx, action, f"{article.url} -> {article.file_name}")
             where = f"`{added.article_id}`: “{escape(shorten(article.title, 200))}”, {link_text(article.url)}"
-            await ctx.send(shorten(change_text(added.verb, report) + "\n" + where, 1_900))
+            await ctx.send(shorten(change_text(added.verb, added.report) + "\n" + where, 1_900))
 
     @article.command(name="replace", description="Replace an article with an attached file (moderators).")
     @app_commands.describe(file="the new version of the article file, with the same file name")
