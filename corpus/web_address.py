@@ -96,10 +96,11 @@ def refuse_private_host(host: str, quoted: str) -> None:
         meaning = inet_aton_address(host)
         if meaning is None:
             raise ArticleRefused(f"{quoted} has a numeric host `{host}` that is not an IP address.")
-        problem = address_problem(meaning) or "a public address"
-        raise ArticleRefused(
-            f"{quoted} writes the IP address {meaning} ({problem}) in an unusual form; write it as {meaning}."
-        )
+        problem = address_problem(meaning)
+        if problem is not None:
+            unusual = f"{meaning}, {problem} written in an unusual form"
+            raise ArticleRefused(f"{quoted} points at {unusual}, which the bot does not fetch from.")
+        raise ArticleRefused(f"{quoted} writes the IP address {meaning} in an unusual form; write it as {meaning}.")
 
 
 def ip_literal(host: str) -> IPAddress | None:

@@ -148,6 +148,8 @@ def _routes(server: PageServer) -> web.Application:
             body, coding = compressor.compress(page) + compressor.flush(), "deflate"
         elif kind == "bomb":
             body, coding = gzip_bomb(), "gzip"
+        elif kind == "damaged":
+            body, coding = gzip.compress(page)[:40] + b"\xff" * 200, "gzip"
         elif kind == "double":
             body, coding = gzip.compress(gzip.compress(page)), "gzip, gzip"
         else:

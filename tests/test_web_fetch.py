@@ -12,7 +12,8 @@ import pytest
 import pytest_asyncio
 
 from corpus.web_address import ArticleRefused
-from corpus.web_fetch import BoundedInflate, FetchLimits, PinnedResolver, fetch_page
+from corpus.web_body import BoundedInflate
+from corpus.web_fetch import FetchLimits, PinnedResolver, fetch_page
 from tests.page_server import PageServer, gzip_bomb, serving_pages
 
 LOCAL = FetchLimits(timeout_seconds=5, max_bytes=1_000_000, max_redirects=5, allow_private_hosts=True)
@@ -138,6 +139,7 @@ async def test_an_idn_host_is_asked_for_in_its_ascii_form(server: PageServer) ->
         ("/endless", "is more than 1,000,000 bytes"),
         ("/encoded/bomb", "is more than 1,000,000 bytes"),
         ("/encoded/double", "compressed as `gzip, gzip`"),
+        ("/encoded/damaged", "sent damaged compressed data"),
         ("/encoded/br", "compressed as `br`"),
         ("/status/404", "answered 404 Not Found, not the page"),
         ("/status/503", "answered 503 Service Unavailable"),
