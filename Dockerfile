@@ -1,4 +1,5 @@
-# storybot: `python -m bot run` (Discord with DISCORD_TOKEN, else the console on stdin).
+# storybot on Discord: `python -m bot run --discord` stops with one error line (exit 2) when DISCORD_TOKEN is unset,
+# so a restart policy never loops on an empty console; `python -m bot console` answers on stdin instead.
 #   podman build --pull=never --format docker -t storybot .      (--format docker keeps the HEALTHCHECK)
 #   podman run --rm -e DISCORD_TOKEN -v storybot-state:/data/state -v storybot-corpus:/data/corpus storybot
 ARG BASE=python:3.12-slim
@@ -27,4 +28,4 @@ RUN mkdir -p /data/corpus /data/state \
 USER storybot
 VOLUME ["/data/corpus", "/data/state"]
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 CMD ["python", "-m", "bot", "health"]
-CMD ["python", "-m", "bot", "run"]
+CMD ["python", "-m", "bot", "run", "--discord"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -10,21 +11,54 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings, discord_token, load_settings
 from bot.console import render_result, run_console
+from bot.operations import EXIT_INTERRUPTED, OperatorError
 from bot.presenting import no_match_sentence, no_quote_sentence, who_words
-from bot.service import StateDirectoryError, StoryService
+from bot.service import StoryService
 from index.engine import SearchResult
 
 log = logging.getLogger("storybot")
 
 
+MAX_LIMIT = 100
+
+
+def folder_argument(text: str) -> Path:
+    """A folder given on the command line; an empty one (`--corpus ""`, an unset shell variable) is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a folder (an empty path would mean the current folder)")
+    return Path(text)
+
+
+def file_argument(text: str) -> Path:
+    """A file given on the command line; an empty name is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a file")
+    return Path(text)
+
+
+def limit_argument(text: str) -> int:
+    """How many passages `ask` prints: a whole number from 1 to MAX_LIMIT."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_LIMIT} (got {text!r})") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIMIT} (got {value})")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface; every subcommand takes --config, --corpus and --state."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, metavar="FILE", help="settings file (default: ./config.toml if present)")
-    common.add_argument("--corpus", type=Path, metavar="DIR", help="folder of article files (default: bundled story)")
-    common.add_argument("--state", type=Path, metavar="DIR", help="where the index and the database live")
+    common.add_argument(
+        "--config", type=file_argument, metavar="FILE", help="settings file (default: ./config.toml if present)"
+    )
+    common.add_argument(
+        "--corpus", type=folder_argument, metavar="DIR", help="folder of article files (default: bundled story)"
+    )
+    common.add_argument("--state", type=folder_argument, metavar="DIR", help="where the index and the database live")
 
     parser = argparse.ArgumentParser(prog="python -m bot", description="storybot: where did that quote come from?")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -33,10 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help='for example "who said border czar"')
     ask.add_argument("--json", action="store_true", help="print the hits as JSON")
     ask.add_argument("--who", action="store_true", help="who said it: passages quoting the words first, with speakers")
-    ask.add_argument("--limit", type=int, default=None, help="how many passages (default: the configured results)")
+    ask.add_argument(
+        "--limit",
+        type=limit_argument,
+        default=None,
+        help=f"passages, 1–{MAX_LIMIT} (default: [search] results)",
+    )
 
     commands.add_parser("console", parents=[common], help="read commands like '!who said border czar' from stdin")
-    commands.add_parser("run", parents=[common], help="start the Discord bot (or the console when no token is set)")
+    run = commands.add_parser(
+        "run", parents=[common], help="start the Discord bot (or the console when no token is set)"
+    )
+    run.add_argument(
+        "--discord",
+        action="store_true",
+        help="Discord only: stop with an error without DISCORD_TOKEN (the image's CMD)",
+    )
     commands.add_parser("sync", parents=[common], help="force a slash-command sync with Discord")
     commands.add_parser("health", parents=[common], help="exit 0 when the running bot's heartbeat is fresh")
 
@@ -47,8 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     index_commands.add_parser("info", parents=[common], help="describe the corpus and the saved index")
 
     evaluate = commands.add_parser("eval", parents=[common], help="measure retrieval on a BEIR-layout data set")
-    evaluate.add_argument("dataset", type=Path, help="folder with corpus.jsonl, queries.jsonl, qrels/test.tsv")
-    evaluate.add_argument("--run", type=Path, metavar="FILE", help="also write the ranking in TREC run format")
+    evaluate.add_argument(
+        "dataset", type=folder_argument, help="folder with corpus.jsonl, queries.jsonl, qrels/test.tsv"
+    )
+    evaluate.add_argument("--run", type=file_argument, metavar="FILE", help="also write the ranking in TREC run format")
     return parser
 
 
@@ -58,29 +106,48 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit status (2 with one `error:` line for bad settings or state folder)."""
-    try:
-        return _run_command(build_parser().parse_args(argv))
-    except StateDirectoryError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    """Entry point; returns the process exit status.
 
-
-def _run_command(args: argparse.Namespace) -> int:
+    The one place where known problems become one line: an OperatorError (bad settings, a missing folder, a full
+    or read-only state disk, a damaged database, Discord unreachable or refusing the token) prints `error: …`
+    and exits with its status (2: fix something; 1: try again later); Ctrl-C exits 130 without a traceback.
+    Anything else is a bug and keeps its traceback.
+    """
+    settings: Settings | None = None
     try:
+        args = build_parser().parse_args(argv)
         settings = settings_from(args)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if args.command == "health":
-        from bot.app import HEARTBEAT_SECONDS, heartbeat_age
+        logging.basicConfig(
+            level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        return run_command(args, settings)
+    except OperatorError as error:
+        print(f"error: {operator_line(error, settings)}", file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say, and nowhere to say it
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
-        age = heartbeat_age(settings.state_dir)
-        healthy = age is not None and age < 4 * HEARTBEAT_SECONDS
-        print("healthy" if healthy else f"unhealthy: heartbeat {'missing' if age is None else f'{age:.0f} s old'}")
+
+def operator_line(error: OperatorError, settings: Settings | None) -> str:
+    """The error's line, with where the setting it concerns came from (`corpus_dir, set by STORYBOT_CORPUS_DIR`)."""
+    origin = settings.origin(error.setting) if settings is not None and error.setting else None
+    line = " ".join(str(error).splitlines())  # one line, whatever a library put in a reason
+    if origin is None:
+        return line
+    return f"{line} ({error.setting}: {origin if origin == 'the default' else f'set by {origin}'})"
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the parsed subcommand with loaded settings; the exit status (OperatorError for known problems)."""
+    if args.command == "health":
+        from bot.health import check_health
+
+        healthy, line = check_health(settings.state_dir)
+        print(line)
         return 0 if healthy else 1
     if args.command == "eval":
         from bot.evaluate import run_evaluation
@@ -90,13 +157,21 @@ def _run_command(args: argparse.Namespace) -> int:
         from bot.index_commands import build_index, describe_index
 
         return build_index(settings, args.force) if args.index_command == "build" else describe_index(settings)
-    if args.command in {"run", "sync"} and os.environ.get("DISCORD_TOKEN"):
-        from bot.discord_app import run_discord
+    if args.command in {"run", "sync"}:
+        token = discord_token()
+        if token is not None:
+            from bot.discord_app import run_discord
 
-        return run_discord(settings, sync_only=args.command == "sync")
-    if args.command == "sync":
-        print("error: set DISCORD_TOKEN to sync slash commands with Discord", file=sys.stderr)
-        return 2
+            return run_discord(settings, open_service(settings), token, sync_only=args.command == "sync")
+        if args.command == "sync":
+            raise OperatorError("DISCORD_TOKEN is not set: set it to sync slash commands with Discord")
+        if args.discord:
+            raise OperatorError(
+                "DISCORD_TOKEN is not set (or blank), and `run --discord` serves Discord only: set it to the bot's "
+                "token (README: Running with a token); for the terminal, run `python -m bot console`"
+            )
+    if args.command == "ask" and not args.question.strip():
+        raise OperatorError('the question is empty: ask something, for example `python -m bot ask "border czar"`')
 
     service = open_service(settings)
     if args.command == "ask":

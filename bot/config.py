@@ -6,25 +6,33 @@ variable (see `DiscordCredentials`), so it can never be committed with a config 
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
+from bot.config_sources import (
+    ConfigError,
+    check_environment,
+    discord_token,
+    read_config_file,
+    setting_origins,
+    setting_source,
+    storybot_environment,
+)
 from corpus.web_fetch import FetchLimits
 from index.bm25 import BM25Params
 from index.coverage import AnswerRule, CutRule
 from index.engine import EngineSettings
 from index.tokenizer import TokenizerSettings
 
+__all__ = ["ConfigError", "Settings", "discord_token", "load_settings"]
+
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "story"
 DEFAULT_CONFIG_FILE = Path("config.toml")
-
-
-class ConfigError(Exception):
-    """Settings that cannot be used; the message names the file, the key and what is wrong."""
 
 
 class SearchSettings(BaseModel):
@@ -115,6 +123,26 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     discord: DiscordSettings = DiscordSettings()
     articles: ArticlesSettings = ArticlesSettings()
+    _origins: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @field_validator("corpus_dir", "state_dir", mode="before")
+    @classmethod
+    def _a_folder_is_named(cls, value: object) -> object:
+        """An empty path is a mistake (an unset variable, a blank line in a file), never "the current folder"."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty; give a folder (an empty path would mean the current folder)")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        """`debug` means DEBUG, as in most tools."""
+        return value.strip().upper() if isinstance(value, str) else value
+
+    def origin(self, key: str) -> str | None:
+        """Where a top-level setting came from (`--corpus`, `STORYBOT_CORPUS_DIR`, `corpus_dir in config.toml`,
+        `the default`), for error lines; None for settings not made by `load_settings`."""
+        return self._origins.get(key)
 
 
 class DiscordCredentials(BaseSettings):
@@ -124,24 +152,26 @@ class DiscordCredentials(BaseSettings):
 
     token: SecretStr = Field(validation_alias="DISCORD_TOKEN", min_length=1)
 
+    @field_validator("token", mode="before")
+    @classmethod
+    def _without_surrounding_whitespace(cls, value: object) -> object:
+        """`$(cat token.txt)` and editors leave a line break; a token never has whitespace around it."""
+        return value.strip() if isinstance(value, str) else value
+
 
 def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
     """Read settings from `config_file` (default `./config.toml` when present), the environment and `overrides`.
 
-    Raises ConfigError with one message naming the file, the wrong key and why.
+    Raises ConfigError with one line naming the file, variable or option, the wrong key and why.
     """
     explicit = config_file is not None
     path = config_file if explicit else DEFAULT_CONFIG_FILE
-    if explicit and not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
-    data: dict[str, object] = {}
-    if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path}: not valid TOML: {error}") from error
-        if "discord_token" in data or "token" in data:
-            raise ConfigError(f"{path}: the token must not be in a file; set the DISCORD_TOKEN environment variable")
+    given = {key: value for key, value in overrides.items() if value is not None}
+    fields = {name: _is_table(field.annotation) for name, field in Settings.model_fields.items()}
+    environment = storybot_environment()
+    check_environment(environment, fields)
+    data = read_config_file(path, explicit=explicit)
+    file = str(path) if data or explicit else None
 
     class _FileSettings(Settings):
         @classmethod
@@ -153,28 +183,46 @@ def load_settings(config_file: Path | None = None, **overrides: object) -> Setti
             dotenv_settings: PydanticBaseSettingsSource,
             file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
-            sources = [init_settings, env_settings]
-            if path.is_file():
-                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-            return tuple(sources)
+            return init_settings, env_settings, InitSettingsSource(settings_cls, init_kwargs=data)
 
     try:
-        settings = _FileSettings(**{k: v for k, v in overrides.items() if v is not None})
+        loaded = _FileSettings(**given)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, path if path.is_file() else None)) from error
-    return Settings.model_validate(settings.model_dump())
+        raise ConfigError(
+            describe_validation_error(error, lambda loc: setting_source(loc, given, environment, file))
+        ) from None
+    except SettingsError as error:  # a variable pydantic-settings could not parse that check_environment let pass
+        raise ConfigError(f"settings from the environment: {error}") from None
+    settings = Settings.model_validate(loaded.model_dump())
+    settings._origins = setting_origins(fields, given, environment, file, data)
+    if settings.state_dir.resolve() == settings.corpus_dir.resolve():
+        raise ConfigError(
+            f"the state folder ({settings.origin('state_dir')}) and the corpus folder "
+            f"({settings.origin('corpus_dir')}) are the same folder, {settings.state_dir}: the bot's own files "
+            "would be read as articles; give the state its own folder"
+        )
+    return settings
 
 
-def describe_validation_error(error: ValidationError, path: Path | None) -> str:
-    """One readable line per wrong key: `config.toml: search.results: must be ≤ 10 (got 50)`."""
-    lines = []
+def _is_table(annotation: object) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def describe_validation_error(error: ValidationError, source: Callable[[tuple[int | str, ...]], str]) -> str:
+    """One line for every wrong key: `config.toml: search.results: must be ≤ 10 (got 50)`, the file or variable
+    that holds each value first (`source` names it from the key's location)."""
+    parts = []
     for problem in error.errors():
-        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        location = tuple(problem["loc"])
+        key = ".".join(str(part) for part in location)
         reason = problem["msg"]
         if problem["type"] == "extra_forbidden":
             reason = "unknown key (see config.example.toml for the keys there are)"
+        if problem["type"] == "value_error":
+            reason = reason.removeprefix("Value error, ")
+        if problem["type"] == "path_type":
+            reason = "must be a path, written as a string"
         got = problem.get("input")
         shown = "" if problem["type"] in {"extra_forbidden", "missing"} or isinstance(got, dict) else f" (got {got!r})"
-        lines.append(f"{key}: {reason}{shown}")
-    where = f"{path}: " if path else "settings: "
-    return where + "; ".join(lines)
+        parts.append(f"{source(location)}: {key + ': ' if key else ''}{reason}{shown}")
+    return "; ".join(parts)

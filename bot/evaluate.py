@@ -85,6 +85,10 @@ def run_evaluation(settings: Settings, dataset_dir: Path, run_path: Path | None)
     if not dataset_dir.is_dir():
         print(f"error: {dataset_dir}: data set folder not found", file=sys.stderr)
         return 2
+    if run_path is not None and (run_path.is_dir() or not run_path.parent.is_dir()):
+        problem = "is a folder" if run_path.is_dir() else f"cannot be written: the folder {run_path.parent} is missing"
+        print(f"error: the run file {run_path} {problem}", file=sys.stderr)  # said before the evaluation, not after
+        return 2
     started = time.perf_counter()
     try:
         dataset = load_beir(dataset_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -14,6 +15,8 @@ from typing import Any
 import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
+from bot.database_errors import BUSY_TIMEOUT_SECONDS, describe_database_error
+from bot.operations import SettingsDatabaseError, os_reason
 from bot.prefix_rules import MAX_CODE_POINTS, prefix_problem
 
 log = logging.getLogger(__name__)
@@ -84,13 +87,36 @@ class GuildSettingsStore:
 
     @classmethod
     async def open(cls, state_dir: Path, defaults: GuildSettings) -> GuildSettingsStore:
-        """Open (creating if needed) the database in the state directory."""
-        await asyncio.to_thread(state_dir.mkdir, parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(state_dir / DATABASE_FILE)
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA synchronous=FULL")
-        await connection.executescript(SCHEMA)
-        await connection.commit()
+        """Open (creating if needed) the database in the state directory, after checking that it is intact.
+
+        Raises SettingsDatabaseError (one line: the file, what is wrong, how to recover) for a damaged, truncated,
+        locked, unreadable or unwritable database; the connection is closed again then, so no thread is left behind.
+        """
+        path = state_dir / DATABASE_FILE
+        try:
+            await asyncio.to_thread(state_dir.mkdir, parents=True, exist_ok=True)
+        except OSError as error:
+            raise SettingsDatabaseError(f"the settings database {path} cannot be created: {os_reason(error)}") from None
+        try:
+            connection = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
+        except sqlite3.Error as error:
+            raise SettingsDatabaseError(describe_database_error(path, error)) from None
+        try:
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA synchronous=FULL")
+            async with connection.execute("PRAGMA quick_check") as cursor:
+                problems = [row[0] for row in await cursor.fetchall() if row[0] != "ok"]
+            if problems:
+                first = " ".join(line for line in problems[0].splitlines() if not line.startswith("***"))
+                raise sqlite3.DatabaseError(f"database disk image is malformed: {first}")
+            await connection.executescript(SCHEMA)
+            await connection.commit()
+        except sqlite3.Error as error:
+            await connection.close()
+            raise SettingsDatabaseError(describe_database_error(path, error)) from None
+        except BaseException:
+            await connection.close()
+            raise
         return cls(connection, defaults)
 
     async def close(self) -> None:

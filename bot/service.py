@@ -19,6 +19,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.config import Settings
+from bot.operations import (
+    StateDirectoryError,
+    load_corpus_folder,
+    os_reason,
+    require_corpus_folder,
+    writing_state,
+)
 from corpus import Corpus, CorpusFileError, diff_corpora, load_corpus
 from corpus.directory import collector_paused
 from corpus.edits import AppliedEdit, EditFailed, FileChangedOnDisk, FileEdit, apply_edit, current_bytes, undo_edit
@@ -85,20 +92,30 @@ class NeedsConfirmation(Exception):
         super().__init__(plan.summary)
 
 
-class StateDirectoryError(Exception):
-    """The state directory cannot be created or written; the message names it and says why."""
-
-
 def prepare_state_directory(state_dir: Path) -> None:
-    """Create the state directory when missing and check that files can be written in it."""
+    """Create the state directory when missing and check that a file can be written, synced and removed in it.
+
+    Raises StateDirectoryError naming the folder and the reason (not a folder, read-only, full, no permission).
+    """
+    probe = state_dir / f".write-test-{os.getpid()}"
+    if state_dir.exists() and not state_dir.is_dir():
+        raise StateDirectoryError(
+            f"the state directory {state_dir} cannot be created or written: it is a file, not a folder"
+        )
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        probe = state_dir / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(descriptor, b"storybot write test\n")
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+            with contextlib.suppress(OSError):
+                probe.unlink()
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise StateDirectoryError(f"the state directory {state_dir} cannot be created or written: {reason}") from None
+        raise StateDirectoryError(
+            f"the state directory {state_dir} cannot be created or written: {os_reason(error)}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -130,8 +147,14 @@ class StoryService:
     @classmethod
     def open(cls, settings: Settings, progress: ProgressCallback | None = None) -> StoryService:
         """Load the corpus and the saved index (or build it). Bad files and records are skipped (each logged) and
-        kept in `load_errors`; an empty corpus is a warning naming the folder."""
-        loaded_corpus = load_corpus(settings.corpus_dir, max_bytes=settings.max_file_bytes)
+        kept in `load_errors`; an empty corpus is a warning naming the folder.
+
+        Raises CorpusFolderError or StateDirectoryError (one line naming the folder) when the corpus folder cannot be
+        read or the index cannot be saved; nothing saved before is changed then.
+        """
+        require_corpus_folder(settings.corpus_dir)
+        prepare_state_directory(settings.state_dir)
+        loaded_corpus = load_corpus_folder(settings.corpus_dir, settings.max_file_bytes)
         for error in loaded_corpus.errors:
             log.warning("skipped %s", error)
         if loaded_corpus.errors:
@@ -142,8 +165,8 @@ class StoryService:
             )
         if not loaded_corpus.articles:
             log.warning("the corpus folder %s holds no articles: every question will be told so", settings.corpus_dir)
-        prepare_state_directory(settings.state_dir)
-        loaded = load_or_build(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
+        with writing_state(settings.state_dir, "the index"):
+            loaded = load_or_build(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
         log.info(
             "%s the index: %d articles, %d paragraphs (%s)",
             "built" if loaded.built else "loaded",
@@ -280,7 +303,10 @@ class StoryService:
 
     def _rebuild(self, what: str, allowed: frozenset[str], count_changed: bool) -> ChangeReport:
         started = time.perf_counter()
-        loaded_corpus = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
+        try:
+            loaded_corpus = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
+        except CorpusFileError as error:  # the folder itself went away (an unmounted volume) or became unreadable
+            raise CorpusRefused(f"Nothing changed: {error.message}.") from None
         if loaded_corpus.errors:
             raise CorpusRefused("The corpus has bad files, so nothing changed:", loaded_corpus.errors)
         old, new = self.corpus, loaded_corpus.corpus

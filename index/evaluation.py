@@ -111,6 +111,8 @@ def _read_text(path: Path) -> str:
         raise BeirFormatError(path, None, "file not found") from None
     except UnicodeDecodeError as error:
         raise BeirFormatError(path, None, f"not UTF-8 ({error.reason} at byte {error.start})") from None
+    except OSError as error:  # a folder where the file should be, no permission, a read error
+        raise BeirFormatError(path, None, f"cannot be read: {error.strerror or error}") from None
 
 
 def _jsonl(path: Path) -> list[tuple[Path, int, dict[str, object]]]:
