@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
@@ -23,11 +23,13 @@ from bot.config_sources import (
     setting_source,
     storybot_environment,
 )
-from corpus.web_fetch import FetchLimits
 from index.bm25 import BM25Params
 from index.coverage import AnswerRule, CutRule
 from index.engine import EngineSettings
 from index.tokenizer import TokenizerSettings
+
+if TYPE_CHECKING:
+    from corpus.web_fetch import FetchLimits
 
 __all__ = ["ConfigError", "Settings", "discord_token", "load_settings"]
 
@@ -105,6 +107,8 @@ class ArticlesSettings(BaseModel):
 
     def fetch_limits(self) -> FetchLimits:
         """The limits one fetch runs under."""
+        from corpus.web_fetch import FetchLimits  # aiohttp: imported only where a page is fetched
+
         return FetchLimits(self.timeout_seconds, self.max_page_bytes, self.max_redirects, self.allow_private_hosts)
 
 
