@@ -107,7 +107,7 @@ async def test_help_shows_the_slash_commands_as_they_are_defined(tmp_path: Path)
     async with stage(tmp_path) as s:
         synced = await s.emu.wait_for_commands(s.world.guild)
         text = (await s.say(s.world.member, "!help")).text()
-        assert "`/who words:<text>`" in text and "`/article add file:<attachment>`" in text
+        assert "`/who words:<text>`" in text and "`/article add [file:<attachment>] [url:<text>]`" in text
         assert "`!who said <words>`" in text and "`!ask|search <question>`" in text
         for command in synced:
             options = command.get("options") or []

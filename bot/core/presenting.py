@@ -18,6 +18,7 @@ COMMAND_HELP: tuple[tuple[str, str, str], ...] = (
     ("help", "this list", "everyone"),
     ("reload", "rescan the corpus folder and rebuild the index", "moderators"),
     ("article add [replace]", "add (or replace) an article from an attached file", "moderators"),
+    ("article add <url>", "add an article from its web address (the same address again replaces it)", "moderators"),
     ("article remove <id>", "move an article to the trash and reindex", "moderators"),
     ("config …", "channels, moderator roles, results per answer, prefix (see `config show`)", "admins"),
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
@@ -27,6 +27,9 @@ from bot.core.settings_sources import (
 )
 from index.bm25 import BM25Params
 from index.tokenizer import TokenizerSettings
+
+if TYPE_CHECKING:
+    from corpus.web_fetch import FetchLimits
 
 __all__ = ["ConfigError", "Settings", "discord_token", "load_settings"]
 
@@ -91,6 +94,24 @@ class DiscordSettings(BaseModel):
     page_timeout_seconds: float = Field(300.0, ge=5, le=3600, description="how long the 'more' button works")
 
 
+class ArticlesSettings(BaseModel):
+    """Fetching articles by link, `article add <url>` (`[articles]` in config.toml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Only for tests and a trusted local setup: lets the bot fetch from loopback and private addresses.
+    allow_private_hosts: bool = False
+    timeout_seconds: float = Field(20.0, gt=0, le=120, description="whole fetch, redirects included")
+    max_page_bytes: int = Field(5_000_000, ge=10_000, le=50_000_000, description="largest page, decompressed")
+    max_redirects: int = Field(5, ge=0, le=10)
+
+    def fetch_limits(self) -> FetchLimits:
+        """The limits one fetch runs under."""
+        from corpus.web_fetch import FetchLimits  # aiohttp: imported only where a page is fetched
+
+        return FetchLimits(self.timeout_seconds, self.max_page_bytes, self.max_redirects, self.allow_private_hosts)
+
+
 class Settings(BaseSettings):
     """Every setting of the bot except the token; see config.example.toml for each key."""
 
@@ -105,6 +126,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     search: SearchSettings = SearchSettings()
     discord: DiscordSettings = DiscordSettings()
+    articles: ArticlesSettings = ArticlesSettings()
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("corpus_dir", "state_dir", mode="before")

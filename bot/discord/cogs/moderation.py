@@ -6,12 +6,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.article_links import add_link_article
 from bot.core.service import ChangeReport, CorpusRefused
 from bot.discord.app import StoryBot
 from bot.discord.confirming import with_confirmation
-from bot.discord.embeds import escape, shorten
+from bot.discord.embeds import escape, link_text, shorten
 from bot.discord.permissions import moderator_only
+from bot.discord.replies import send_private
 from corpus.files import UploadRefused
+from corpus.web_import import WebArticle
 
 ERRORS_SHOWN = 10
 
@@ -65,17 +68,55 @@ class Moderation(commands.Cog):
         """Group of the article commands; alone it explains them."""
         prefix = ctx.clean_prefix
         await ctx.send(
-            f"`{prefix}article add` (with the file attached), `{prefix}article replace` (same, overwriting), "
-            f"`{prefix}article remove <id>` (one article), `{prefix}article remove <file name>` (a whole file).",
+            f"`{prefix}article add` (with the file attached), `{prefix}article add <url>`, `{prefix}article replace` "
+            f"(file attached, overwriting), `{prefix}article remove <id>` (one article), `{prefix}article remove "
+            "<file name>` (a whole file).",
             ephemeral=True,
         )
 
-    @article.command(name="add", description="Add an article from an attached file (moderators).")
-    @app_commands.describe(file="a .txt, .md, .json or .jsonl article file")
+    @article.command(name="add", description="Add an article from an attached file or its web address (moderators).")
+    @app_commands.describe(file="a .txt, .md, .json or .jsonl article file", url="the article's http(s) address")
     @moderator_only()
-    async def article_add(self, ctx: commands.Context, file: discord.Attachment) -> None:
-        """Add a new article; refuses to overwrite an existing file (use `article replace`)."""
-        await self._upload(ctx, file, replace=False)
+    async def article_add(
+        self, ctx: commands.Context, file: discord.Attachment | None = None, url: str | None = None
+    ) -> None:
+        """Add a new article from a file (refuses to overwrite one: use `article replace`) or from its address (the
+        same address again replaces it)."""
+        if (file is None) == (url is None):
+            command = f"{ctx.clean_prefix}article add"
+            usage = f"`{command}` with an article file attached, or `{command} <url>`."
+            await send_private(ctx, ("Give one of them: " if file else "Add what? ") + usage)
+        elif url is not None:
+            await self._add_link(ctx, url)
+        else:
+            await self._upload(ctx, file, replace=False)
+
+    async def _add_link(self, ctx: commands.Context, url: str) -> None:
+        await ctx.defer()
+        service = self.bot.service
+
+        async def save(article: WebArticle) -> ChangeReport | None:
+            return await with_confirmation(
+                ctx,
+                lambda confirmed: service.add_article(
+                    article.file_name, article.data, replace=True, confirmed=confirmed
+                ),
+            )
+
+        try:
+            added = await add_link_article(service, url, save)
+        except UploadRefused as refused:
+            await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
+            return
+        except CorpusRefused as refused:
+            await ctx.send(refused_text(refused))
+            return
+        if added is not None:
+            article = added.article
+            action = "article replace link" if article.replaces is not None else "article add link"
+            await self._log(ctx, action, f"{article.url} -> {article.file_name}")
+            where = f"`{added.article_id}`: “{escape(shorten(article.title, 200))}”, {link_text(article.url)}"
+            await ctx.send(shorten(change_text(added.verb, added.report) + "\n" + where, 1_900))
 
     @article.command(name="replace", description="Replace an article with an attached file (moderators).")
     @app_commands.describe(file="the new version of the article file, with the same file name")
