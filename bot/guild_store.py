@@ -15,9 +15,9 @@ from typing import Any
 import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
+from bot.core.operations import SettingsDatabaseError, os_reason
+from bot.core.prefix_rules import MAX_CODE_POINTS, prefix_problem
 from bot.database_errors import BUSY_TIMEOUT_SECONDS, describe_database_error
-from bot.operations import SettingsDatabaseError, os_reason
-from bot.prefix_rules import MAX_CODE_POINTS, prefix_problem
 
 log = logging.getLogger(__name__)
 

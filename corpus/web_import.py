@@ -2,7 +2,7 @@
 
 The file name comes from the address (its last path segment and a hash of the same-article key), so the same
 address always gives the same file, and adding it again replaces that file instead of adding a duplicate. The file
-is then written, validated and indexed like any uploaded file (bot/service.py `add_article`).
+is then written, validated and indexed like any uploaded file (bot/core/service.py `add_article`).
 """
 
 from __future__ import annotations

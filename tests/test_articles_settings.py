@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.core.settings import ConfigError, load_settings
 
 
 def test_private_hosts_are_refused_by_default_and_the_example_documents_every_key(

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.service import StoryService
 from bot.guild_store import DATABASE_FILE, GuildSettings, GuildSettingsStore
-from bot.service import StoryService
 from corpus import load_corpus
 from corpus.files import BACKUP_DIRECTORY, TRASH_DIRECTORY
 from index.postings_io import CURRENT_FILE, MANIFEST_FILE, load_arrays

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_harness import Stage, stage
+from testing.bot_harness import Stage, stage
 from tests.page_server import expected_article, page_bytes, serving_pages
 from tests.test_discord_moderation import make_moderator
 

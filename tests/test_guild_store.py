@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.guild_store import DATABASE_FILE, GuildSettings, GuildSettingsStore, SettingRefused
-from tests.bot_harness import make_bot, make_settings
-from tests.discord_emulator.fixtures import running_bot, running_emulator
+from testing.bot_harness import make_bot, make_settings
+from testing.discord_emulator.fixtures import running_bot, running_emulator
 
 GUILD = 1_234_567_890_123_456_789
 

@@ -70,7 +70,7 @@ def test_markup_and_control_characters_in_a_page_stay_plain_text() -> None:
         f"{body}</article></body></html>"
     )
     article = extract_article(html, "https://news.example/a")
-    # Kept as text: Discord escaping happens where it is shown (bot/safe_text.py); control characters are gone.
+    # Kept as text: Discord escaping happens where it is shown (bot/core/safe_text.py); control characters are gone.
     assert "bidi & `ticks` **stars**" in article.title
     (line,) = [paragraph for paragraph in article.paragraphs if paragraph.startswith("A line")]
     assert "escape" in line and "bold @everyone <@123>." in line
