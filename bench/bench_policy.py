@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from answers.engine import SearchEngine
 from bench.synthetic import make_corpus
-from bot.config import SearchSettings
+from bot.core.settings import SearchSettings
 from corpus.models import Article, Paragraph
 from index.bm25 import CompiledIndex
-from index.engine import SearchEngine
 from index.tokenizer import Tokenizer
 
 ARTICLES = 100

@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bot.config import BUNDLED_CORPUS
+from answers.engine import EngineSettings, SearchEngine
+from bot.core.settings import BUNDLED_CORPUS
 from corpus import load_corpus
 from corpus.models import Article
-from index.engine import EngineSettings, SearchEngine
-from index.quotes import find_quotes
 from index.store import load_or_build
+from quotations.quotes import find_quotes
 
 QUESTIONS = [
     "border czar",

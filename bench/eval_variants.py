@@ -28,15 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bot.config import BUNDLED_CORPUS, SearchSettings, Settings
-from bot.evaluate import RankedQuery, as_run, corpus_terms, rank_queries
+from answers.coverage import framing_terms, query_coverage
+from answers.engine import EngineSettings, SearchEngine
+from answers.questions import without_question_frame
+from bot.core.settings import BUNDLED_CORPUS, SearchSettings, Settings
+from bot.terminal.evaluate import RankedQuery, as_run, corpus_terms, rank_queries
 from corpus import load_corpus
 from corpus.models import Article
+from evaluation.metrics import BeirDataset, evaluate, load_beir, trec_order
 from index.bm25 import BM25Params, CompiledIndex
-from index.coverage import framing_terms, query_coverage
-from index.engine import EngineSettings, SearchEngine
-from index.evaluation import BeirDataset, evaluate, load_beir, trec_order
-from index.questions import without_question_frame
 from index.tokenizer import Tokenizer, TokenizerSettings
 
 SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"

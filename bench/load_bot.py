@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load_bot.py [--members 50] [--asks 200] [--paragraphs 100000]
 
-Starts storybot on the bundled story against the test emulator (tests/discord_emulator, 127.0.0.1 only), writes a
+Starts storybot on the bundled story against the test emulator (testing/discord_emulator, 127.0.0.1 only), writes a
 synthetic corpus of `--paragraphs` paragraphs into its corpus folder, then, at the same moment, a moderator runs
 `!reload` and `--members` members send `--asks` questions between them (each member in its own channel, one question
 after another). Prints answer latency (message to reply) p50/p99/max, the event loop's longest stall (a ticker that
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from tests.bot_harness import stage
+from testing.bot_harness import stage
 
 TICK_SECONDS = 0.005
 QUESTIONS = ["who said border czar", "Harris immigration record", "Symone Sanders", "panicked assignment", "Trump"]

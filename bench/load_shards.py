@@ -3,9 +3,9 @@
     .venv/bin/python bench/load_shards.py [--guilds 2500] [--shards 2] [--asks 3000] [--concurrency 40]
                                           [--channels 1] [--roles 0] [--seconds 120] [--postgres]
 
-The Discord emulator (tests/discord_emulator, 127.0.0.1 only) runs here with `--guilds` guilds spread over
+The Discord emulator (testing/discord_emulator, 127.0.0.1 only) runs here with `--guilds` guilds spread over
 `--shards` shards (each guild with `--channels` text channels and `--roles` extra roles besides its owner, the bot and
-an asker); one storybot process (tests/shard_process.py: the normal `python -m bot run`, pointed at the
+an asker); one storybot process (testing/shard_process.py: the normal `python -m bot run`, pointed at the
 emulator) runs every shard, on the bundled story, with its settings in SQLite (or, with `--postgres`, a throw-away
 PostgreSQL server). Measured:
 
@@ -33,11 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bot.config import BUNDLED_CORPUS
-from tests.cluster_harness import LAUNCHER, ROOT
-from tests.discord_emulator import DiscordEmulator
-from tests.discord_emulator.fixtures import running_emulator
-from tests.postgres_server import running_server
+from bot.core.settings import BUNDLED_CORPUS
+from testing.cluster_harness import LAUNCHER, ROOT
+from testing.discord_emulator import DiscordEmulator
+from testing.discord_emulator.fixtures import running_emulator
+from testing.postgres_server import running_server
 
 QUESTIONS = ["who said border czar", "Harris immigration record", "Symone Sanders", "panicked assignment", "Trump"]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -30,13 +30,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from answers.coverage import AnswerRule, CutRule, framing_terms, profile
+from answers.engine import EngineSettings, SearchEngine
 from bench.eval_variants import WEAK_QUESTIONS
 from bench.protocol_data import SHARED_DATASETS, Collection, QuerySet, absent_article_sets, query_sets, story_collection
-from bot.config import SearchSettings
+from bot.core.settings import SearchSettings
+from evaluation.metrics import evaluate
 from index.bm25 import BM25Params, CompiledIndex
-from index.coverage import AnswerRule, CutRule, framing_terms, profile
-from index.engine import EngineSettings, SearchEngine
-from index.evaluation import evaluate
 from index.tokenizer import Tokenizer
 from tests.test_story_questions import QUESTIONS
 
@@ -47,7 +47,7 @@ LONG_ABSTRACTS = BM25Params(k1=1.2, b=0.4)
 
 
 def shipped() -> EngineSettings:
-    """The engine settings the bot ships with (bot/config.py's [search] defaults)."""
+    """The engine settings the bot ships with (bot/core/settings.py's [search] defaults)."""
     return SearchSettings().engine_settings()
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import BUNDLED_CORPUS
+from bot.core.settings import BUNDLED_CORPUS
 from corpus import load_corpus
 from corpus.models import Article, Paragraph
 from index.tokenizer import Tokenizer

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/try_mentions.py [--sides dev,sanity]
 
-Each paragraph's mentions field holds the names its pronoun subjects resolve to (index/attribution.py's Narrative:
+Each paragraph's mentions field holds the names its pronoun subjects resolve to (quotations/attribution.py's Narrative:
 "She also called on Trump" → Kamala Harris). A question is scored as BM25 over the paragraphs plus `weight` × BM25
 over the mentions field (the same parameters), over the union of both fields' top 100. nDCG@10 per weight on the
 protocol's sets (bench/protocol_data.py), with the build cost of the field.
@@ -19,14 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
+from answers.questions import read_question
 from bench.protocol import DEPTH, Engines, shipped, table
 from bench.protocol_data import SHARED_DATASETS, Collection, QuerySet, query_sets
-from index.attribution import Narrative
+from evaluation.metrics import evaluate
 from index.bm25 import CompiledIndex
-from index.evaluation import evaluate
-from index.questions import read_question
-from index.quotes import mask, quote_spans
 from index.tokenizer import Tokenizer
+from quotations.attribution import Narrative
+from quotations.quotes import mask, quote_spans
 from tests.test_story_questions import QUESTIONS
 
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5)

@@ -20,11 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
+from answers.engine import SearchEngine
+from answers.questions import read_question
 from bench.protocol import DEPTH, Engines, shipped, table
 from bench.protocol_data import SHARED_DATASETS, QuerySet, query_sets
-from index.engine import SearchEngine
-from index.evaluation import evaluate
-from index.questions import read_question
+from evaluation.metrics import evaluate
 from tests.test_story_questions import QUESTIONS
 
 DOCS, TERMS, CANDIDATES = 10, 10, 1000

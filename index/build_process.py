@@ -16,8 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from answers.engine import EngineSettings
 from corpus import load_corpus
-from index.engine import EngineSettings
 from index.store import load_or_build
 
 log = logging.getLogger(__name__)

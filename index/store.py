@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from answers.engine import EngineSettings, ProgressCallback, SearchEngine
 from corpus.models import Article
 from index.bm25 import CompiledIndex, IndexFormatError
-from index.engine import EngineSettings, ProgressCallback, SearchEngine
 
 log = logging.getLogger(__name__)
 

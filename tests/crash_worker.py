@@ -22,13 +22,13 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import BUNDLED_CORPUS, Settings
-from bot.service import StoryService, engine_settings
+from answers.engine import SearchEngine
+from bot.core.service import StoryService, engine_settings
+from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.store import GuildSettings, GuildSettingsStore
 from corpus import load_corpus
 from corpus.files import atomic_write
 from corpus.models import Article
-from index.engine import SearchEngine
 from index.store import index_key, save
 
 GUILDS = 4

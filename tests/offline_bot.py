@@ -19,7 +19,7 @@ import discord.http
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from bot.cli import main
+from bot.terminal.cli import main
 
 if __name__ == "__main__":
     base = os.environ.get("TEST_DISCORD_URL")

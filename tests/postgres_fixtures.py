@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.postgres_server import PostgresServer, PostgresUnavailable, running_server
+from testing.postgres_server import PostgresServer, PostgresUnavailable, running_server
 
 
 @pytest.fixture(scope="session")

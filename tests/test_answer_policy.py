@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import BUNDLED_CORPUS, SearchSettings
+from answers.coverage import AnswerRule, CutRule
+from answers.engine import EngineSettings, NoMatch, SearchEngine
+from answers.questions import read_question
+from bot.core.settings import BUNDLED_CORPUS, SearchSettings
+from bot.terminal.cli import main
 from corpus import load_corpus
 from corpus.models import Article
-from index.coverage import AnswerRule, CutRule
-from index.engine import EngineSettings, NoMatch, SearchEngine
-from index.questions import read_question
 
 
 @pytest.fixture(scope="module")

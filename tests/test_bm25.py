@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -36,7 +37,7 @@ def reference(docs: list[list[str]], params: BM25Params, *, findable: bool = Tru
 def make_findable(model: BM25Okapi) -> None:
     """The documented rule, written out again word by word on rank-bm25's own idf table."""
     n = model.corpus_size
-    df = {word: sum(word in doc for doc in model.doc_freqs) for word in model.idf}
+    df = Counter(word for doc in model.doc_freqs for word in doc)  # rank-bm25's doc_freqs: one dict a document
     positive = [idf for idf in model.idf.values() if idf > 0]
     scale = min(1.0, min(positive) / (2 * math.log(2))) if positive else 1.0
     for word, idf in list(model.idf.items()):

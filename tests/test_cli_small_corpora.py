@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import BUNDLED_CORPUS, load_settings
-from bot.console import run_console
-from bot.service import StoryService
+from bot.core.service import StoryService
+from bot.core.settings import BUNDLED_CORPUS, load_settings
+from bot.terminal.cli import main
+from bot.terminal.console import run_console
 from tests.corpus_faults import full_state_disk
 
 FIRST_ARTICLE = "# The bridge\n\nThe mayor said the new bridge will open in May.\n"

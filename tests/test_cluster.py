@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import BUNDLED_CORPUS
-from tests.cluster_harness import LAUNCHER, ShardProcess, cluster_env, processes
-from tests.discord_emulator import DiscordEmulator, StandardGuild
-from tests.discord_emulator.fixtures import running_emulator
+from bot.core.settings import BUNDLED_CORPUS
+from testing.cluster_harness import LAUNCHER, ShardProcess, cluster_env, processes
+from testing.discord_emulator import DiscordEmulator, StandardGuild
+from testing.discord_emulator.fixtures import running_emulator
 
 SHARDS = 4
 RANGES = {"a": (0, 1), "b": (2, 3)}
@@ -84,7 +84,7 @@ async def test_two_processes_two_shard_ranges_one_database(tmp_path: Path, postg
     corpus = tmp_path / "corpus"
     shutil.copytree(BUNDLED_CORPUS, corpus)
     async with running_emulator(heartbeat_interval=1.0) as emu:
-        emu.gateway.identify_spacing = 0.25  # the processes take turns 0.3 s apart (tests/shard_process.py)
+        emu.gateway.identify_spacing = 0.25  # the processes take turns 0.3 s apart (testing/shard_process.py)
         worlds = [emu.add_standard_guild(f"Guild on shard {n}", shard=(n, SHARDS)) for n in range(SHARDS)]
         envs = {
             name: cluster_env(emu, postgres_url, corpus, tmp_path / f"state-{name}", SHARDS, ids)

@@ -1,5 +1,5 @@
 """Corpus changes across a cluster, without Discord: two story services (two processes' worth: each its own state
-folder, one shared corpus folder, one PostgreSQL) kept in step by bot/cluster.py.
+folder, one shared corpus folder, one PostgreSQL) kept in step by bot/core/cluster.py.
 
 A change in one is followed by the other; a notification lost with a dropped LISTEN connection, or never sent,
 is caught up; two reloads at once end with both serving the folder; a change while the database is unreachable
@@ -19,12 +19,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.cluster import CorpusCoordinator, corpus_fingerprint
-from bot.config import BUNDLED_CORPUS, Settings
-from bot.service import CorpusRefused, StoryService
+from bot.core.cluster import CorpusCoordinator, corpus_fingerprint
+from bot.core.service import CorpusRefused, StoryService
+from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.store import GuildSettings
 from bot.store.postgres import PostgresGuildStore
-from tests.postgres_server import PostgresServer
+from testing.postgres_server import PostgresServer
 from tests.test_store_postgres import terminate_connections
 
 EXTRA = "Harbour news\n\n---\n\nThe zanzibarian ferries sail again on Monday.\n\n---\n"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BUNDLED_CORPUS, ConfigError, DiscordCredentials, load_settings
+from bot.core.settings import BUNDLED_CORPUS, ConfigError, DiscordCredentials, load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:

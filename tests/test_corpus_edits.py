@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 import corpus.edits
 import corpus.files
 import index.store
-from bot.config import BUNDLED_CORPUS, Settings
-from bot.service import CorpusRefused, NeedsConfirmation, StoryService
+from bot.core.service import CorpusRefused, NeedsConfirmation, StoryService
+from bot.core.settings import BUNDLED_CORPUS, Settings
 from corpus import Corpus, load_corpus
 from corpus.loaders import parse_file
 from corpus.removal import RemovalRefused, plan_removal

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import StoryService
+from bot.core.service import StoryService
 from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
 from corpus import load_corpus
 from corpus.files import BACKUP_DIRECTORY, TRASH_DIRECTORY

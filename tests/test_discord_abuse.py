@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_harness import stage
+from testing.bot_harness import stage
 
 
 def resident_mb() -> float:

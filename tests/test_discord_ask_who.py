@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_harness import stage
+from testing.bot_harness import stage
 
 
 @pytest.mark.asyncio

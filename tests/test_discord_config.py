@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.store import GuildSettings, GuildSettingsStore
-from tests.bot_harness import stage
-from tests.discord_emulator import CommandUnavailable
+from testing.bot_harness import stage
+from testing.discord_emulator import CommandUnavailable
 
 
 @pytest.mark.asyncio

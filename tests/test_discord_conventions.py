@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import bot.replies
-from bot.cogs.errors import GENERIC_FAILURE
-from tests.bot_harness import stage
-from tests.discord_emulator import Perm
+import bot.discord.replies
+from bot.discord.cogs.errors import GENERIC_FAILURE
+from testing.bot_harness import stage
+from testing.discord_emulator import Perm
 
 
 @pytest.mark.asyncio
@@ -54,7 +54,7 @@ async def test_autocomplete_choices_lead_back_to_their_article_when_ids_and_titl
 async def test_private_replies_are_ephemeral_for_slash_and_deleted_after_a_while_for_prefix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.replies, "PRIVATE_REPLY_SECONDS", 0.5)
+    monkeypatch.setattr(bot.discord.replies, "PRIVATE_REPLY_SECONDS", 0.5)
     async with stage(tmp_path) as s:
         prefix_replies = [
             await s.say(s.world.member, text) for text in ("!help", "!reload", "!source zebrafish", "!ask zebrafish")
@@ -107,7 +107,7 @@ async def test_help_shows_the_slash_commands_as_they_are_defined(tmp_path: Path)
     async with stage(tmp_path) as s:
         synced = await s.emu.wait_for_commands(s.world.guild)
         text = (await s.say(s.world.member, "!help")).text()
-        assert "`/who words:<text>`" in text and "`/article add file:<attachment>`" in text
+        assert "`/who words:<text>`" in text and "`/article add [file:<attachment>] [url:<text>]`" in text
         assert "`!who said <words>`" in text and "`!ask|search <question>`" in text
         for command in synced:
             options = command.get("options") or []

@@ -12,9 +12,9 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.discord_emulator import DiscordEmulator, StandardGuild
-from tests.discord_emulator.fixtures import running_bot, running_emulator
-from tests.discord_emulator.limits import embed_problems, mention_problem
+from testing.discord_emulator import DiscordEmulator, StandardGuild
+from testing.discord_emulator.fixtures import running_bot, running_emulator
+from testing.discord_emulator.limits import embed_problems, mention_problem
 
 QUIET = discord.AllowedMentions.none()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_harness import stage
+from testing.bot_harness import stage
 from tests.corpus_faults import full_state_disk, snapshot, two_volumes
 from tests.test_discord_moderation import NEW_ARTICLE, make_moderator
 from tests.test_discord_safe_removal import corpus_with

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_harness import Stage, stage
+from testing.bot_harness import Stage, stage
 
 NEW_ARTICLE = (
     "Harris names a lighthouse keeper as running mate\n"

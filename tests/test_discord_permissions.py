@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.bot_harness import Stage, stage
-from tests.discord_emulator import Perm
-from tests.discord_emulator.options import CommandUnavailable
+from testing.bot_harness import Stage, stage
+from testing.discord_emulator import Perm
+from testing.discord_emulator.options import CommandUnavailable
 
 ARTICLE = b"A test article\n\nThe harbour master spoke.\n"
 MODERATOR_REFUSAL = "only moderators"

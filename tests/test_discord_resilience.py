@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.command_sync import sync_if_changed
-from tests.bot_harness import make_bot, make_settings, stage
-from tests.discord_emulator.fixtures import running_bot, running_emulator
+from bot.discord.command_sync import sync_if_changed
+from testing.bot_harness import make_bot, make_settings, stage
+from testing.discord_emulator.fixtures import running_bot, running_emulator
 
 
 @pytest.mark.asyncio

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import BUNDLED_CORPUS
+from bot.core.settings import BUNDLED_CORPUS
 from corpus import load_corpus
-from tests.bot_harness import Stage, stage
-from tests.discord_emulator.records import SentMessage
+from testing.bot_harness import Stage, stage
+from testing.discord_emulator.records import SentMessage
 from tests.test_discord_moderation import NEW_ARTICLE, make_moderator
 
 WIRE_RECORDS = 50
@@ -113,10 +113,10 @@ async def test_removing_a_whole_file_waits_for_the_asking_moderators_confirm(tmp
 async def test_the_slash_form_asks_too_and_the_question_expires(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.confirming  # here: the module is part of the change under test
+    import bot.discord.confirming  # here: the module is part of the change under test
 
     corpus = corpus_with(tmp_path, {"wire.jsonl": wire_jsonl()})
-    monkeypatch.setattr(bot.confirming, "CONFIRM_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(bot.discord.confirming, "CONFIRM_TIMEOUT_SECONDS", 1.0)
     async with stage(tmp_path) as s:
         record = await s.slash(s.world.admin, "article remove", {"article_id": "wire.jsonl"})
         await s.emu.wait_until(lambda: any(m.components for m in record.messages), timeout=5, describe=record.describe)
@@ -126,7 +126,7 @@ async def test_the_slash_form_asks_too_and_the_question_expires(
         assert not plan.components and "nothing changed" in plan.content
         assert (corpus / "wire.jsonl").read_text(encoding="utf-8") == wire_jsonl()
 
-        monkeypatch.setattr(bot.confirming, "CONFIRM_TIMEOUT_SECONDS", 60.0)
+        monkeypatch.setattr(bot.discord.confirming, "CONFIRM_TIMEOUT_SECONDS", 60.0)
         record = await s.slash(s.world.admin, "article remove", {"article_id": "wire.jsonl"})
         await s.emu.wait_until(lambda: any(m.components for m in record.messages), timeout=5, describe=record.describe)
         plan = next(m for m in record.messages if m.components)

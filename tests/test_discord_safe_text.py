@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BUNDLED_CORPUS
-from tests.bot_harness import Stage, stage
+from bot.core.settings import BUNDLED_CORPUS
+from testing.bot_harness import Stage, stage
 from tests.markdown_safety import HIDDEN, message_problems
 
 LOOSE = {"cooldown_asks": 100, "guild_cooldown_asks": 1000}  # one member asks many questions here

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import StoryBot
-from tests.bot_harness import Stage, make_bot, make_settings, stage
-from tests.discord_emulator import DiscordEmulator
-from tests.discord_emulator.fixtures import running_bot, running_emulator
+from bot.discord.app import StoryBot
+from testing.bot_harness import Stage, make_bot, make_settings, stage
+from testing.discord_emulator import DiscordEmulator
+from testing.discord_emulator.fixtures import running_bot, running_emulator
 
 
 async def settled(s: Stage, check: Any, what: str) -> None:

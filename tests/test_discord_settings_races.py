@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.store import GuildSettings, GuildSettingsStore
-from tests.bot_harness import Stage, stage
+from testing.bot_harness import Stage, stage
 
 ADMINS = 6
 

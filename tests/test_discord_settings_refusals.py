@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_harness import Stage, stage
-from tests.discord_emulator import CommandUnavailable, InteractionRecord
+from testing.bot_harness import Stage, stage
+from testing.discord_emulator import CommandUnavailable, InteractionRecord
 
 BAD_PREFIXES = {
     "ab cd": "spaces",

@@ -11,10 +11,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.cli import main
-from bot.shards import status_file
-from tests.bot_harness import make_bot, make_settings
-from tests.discord_emulator.fixtures import running_bot, running_emulator
+from bot.core.shards import status_file
+from bot.terminal.cli import main
+from testing.bot_harness import make_bot, make_settings
+from testing.discord_emulator.fixtures import running_bot, running_emulator
 
 ASK = "!who said border czar"
 

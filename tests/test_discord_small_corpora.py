@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_harness import stage
+from testing.bot_harness import stage
 
 FIRST_ARTICLE = b"# The bridge\n\nThe mayor said the new bridge will open in May.\n"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_harness import stage
+from testing.bot_harness import stage
 from tests.test_cli import run_bot
 
 UNKNOWN = "Harris border czar Capitalists"  # `Capitalists` is not in the story; its stem is `capitalist`

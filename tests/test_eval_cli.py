@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.terminal.cli import main
 
 # Every matched word occurs in exactly one document, so every idf is equal; the rankings below hold for any k1, b.
 DOCS = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.evaluation import (
+from evaluation.metrics import (
     BeirFormatError,
     evaluate,
     load_beir,

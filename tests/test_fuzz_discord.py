@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cogs.errors import GENERIC_FAILURE
-from tests.bot_harness import stage
+from bot.discord.cogs.errors import GENERIC_FAILURE
+from testing.bot_harness import stage
 from tests.fuzzing import NASTY_PIECES
 from tests.markdown_safety import message_problems
 

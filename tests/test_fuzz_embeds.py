@@ -13,12 +13,12 @@ import discord
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.embeds import answer_embed, citation_line, fit_snippet, source_embed, sources_embed
-from bot.safe_text import display_url
+from answers.engine import Hit, SearchResult
+from bot.core.safe_text import display_url
+from bot.discord.embeds import answer_embed, citation_line, fit_snippet, source_embed, sources_embed
 from corpus.models import Article, Paragraph
-from index.engine import Hit, SearchResult
 from index.tokenizer import Tokenizer
-from tests.discord_emulator.limits import embed_problems
+from testing.discord_emulator.limits import embed_problems
 from tests.fuzzing import ENCODABLE_TEXT, FUZZ, NASTY_PIECES, long_word
 from tests.markdown_safety import embeds_problems
 

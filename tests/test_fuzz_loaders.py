@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from answers.engine import EngineSettings
 from corpus import Article, CorpusFileError, load_corpus, load_file, parse_articles
 from corpus.files import UploadRefused, plan_upload
-from index.engine import EngineSettings
 from index.store import index_key
 from tests.fuzzing import ENCODABLE_TEXT, FUZZ, NASTY_TEXT, file_bytes, json_document
 

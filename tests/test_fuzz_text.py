@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import BUNDLED_CORPUS, Settings
-from bot.console import ConsoleSession
-from bot.embeds import escape
-from bot.service import StoryService
-from index.snippets import ELLIPSIS, Span, best_fragment, format_fragment, highlight_spans
+from answers.snippets import ELLIPSIS, Span, best_fragment, format_fragment, highlight_spans
+from bot.core.service import StoryService
+from bot.core.settings import BUNDLED_CORPUS, Settings
+from bot.discord.embeds import escape
+from bot.terminal.console import ConsoleSession
 from index.tokenizer import MAX_TERM_CHARS, Tokenizer
 from tests.fuzzing import ENCODABLE_TEXT, FUZZ, NASTY_TEXT, WORDY_TEXT
 

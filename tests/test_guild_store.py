@@ -15,8 +15,8 @@ import pytest
 from bot.store import GuildSettings, SchemaTooNew, SettingRefused
 from bot.store.pg_schema import SCHEMA_VERSION as POSTGRES_VERSION
 from bot.store.sqlite import SCHEMA_VERSION as SQLITE_VERSION
-from tests.bot_harness import make_bot, make_settings
-from tests.discord_emulator.fixtures import running_bot, running_emulator
+from testing.bot_harness import make_bot, make_settings
+from testing.discord_emulator.fixtures import running_bot, running_emulator
 from tests.store_backends import Backend, PostgresBackend, SqliteBackend
 
 GUILD = 1_234_567_890_123_456_789

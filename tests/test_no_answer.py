@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import BUNDLED_CORPUS, SearchSettings
-from bot.presenting import no_match_sentence
+from answers.coverage import AnswerRule, framing_terms, query_coverage
+from answers.engine import EngineSettings, NoMatch, SearchEngine
+from bot.core.presenting import no_match_sentence
+from bot.core.settings import BUNDLED_CORPUS, SearchSettings
+from bot.terminal.cli import main
 from corpus import load_corpus
 from corpus.models import Article
 from index.bm25 import BM25Params, CompiledIndex
-from index.coverage import AnswerRule, framing_terms, query_coverage
-from index.engine import EngineSettings, NoMatch, SearchEngine
 from index.store import load_or_build
 from index.tokenizer import TokenizerSettings
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from discord.http import Route
 
-from bot.cli import main
-from tests.discord_emulator import DiscordEmulator
-from tests.discord_emulator.fixtures import running_emulator
+from bot.terminal.cli import main
+from testing.discord_emulator import DiscordEmulator
+from testing.discord_emulator.fixtures import running_emulator
 
 REPO = Path(__file__).resolve().parent.parent
 OFFLINE_BOT = REPO / "tests" / "offline_bot.py"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.store import GuildSettings, GuildSettingsStore
+from bot.terminal.cli import main
 
 
 @pytest.fixture(autouse=True)

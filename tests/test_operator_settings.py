@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from discord.http import Route
 
-from bot.cli import main
-from bot.config import BUNDLED_CORPUS
+from bot.core.settings import BUNDLED_CORPUS
+from bot.terminal.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -346,6 +346,6 @@ def test_an_unexpected_error_is_a_bug_and_keeps_its_traceback(tmp_path: Path, mo
     def broken_open(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in the loader")
 
-    monkeypatch.setattr("bot.cli.StoryService.open", broken_open)
+    monkeypatch.setattr("bot.terminal.cli.StoryService.open", broken_open)
     with pytest.raises(RuntimeError, match="a bug in the loader"):
         main(["ask", "border", "--state", str(tmp_path / "state")])

@@ -19,8 +19,8 @@ import pytest
 from discord.http import Route
 
 import bot.store.sqlite
-from bot.cli import main
 from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
+from bot.terminal.cli import main
 from index.postings_io import CURRENT_FILE, GENERATION_PREFIX
 from index.store import index_directory
 from tests.fault_injection import failing_disk

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.service import CorpusRefused, StoryService
+from bot.core.service import CorpusRefused, StoryService
+from bot.core.settings import Settings
 from corpus import load_corpus, parse_articles
 from corpus.files import UploadRefused
 from corpus.loaders import parse_file

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.quote_book import may_quote
-from index.quotes import Quote, find_quotes, people_in, quotes_containing
+from quotations.quote_book import may_quote
+from quotations.quotes import Quote, find_quotes, people_in, quotes_containing
 
 STORY = Path(__file__).resolve().parent.parent / "corpus" / "story"
 

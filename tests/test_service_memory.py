@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import bot.service
-from bot.config import BUNDLED_CORPUS, load_settings
-from bot.service import StoryService
+import bot.core.service
+from bot.core.service import StoryService
+from bot.core.settings import BUNDLED_CORPUS, load_settings
 
 NEW_ARTICLE = "Harbour news\n\nThe harbour master spoke of the lighthouse keeper.\n"
 
@@ -41,10 +41,10 @@ def test_a_big_reload_builds_in_a_child_process_with_the_same_answers(
 ) -> None:
     service = open_service(tmp_path)
     (tmp_path / "corpus" / "harbour.txt").write_text(NEW_ARTICLE, encoding="utf-8")
-    monkeypatch.setattr(bot.service, "CHILD_BUILD_MIN_PARAGRAPHS", 1)
+    monkeypatch.setattr(bot.core.service, "CHILD_BUILD_MIN_PARAGRAPHS", 1)
     children = []
-    real_build = bot.service.build_in_child
-    monkeypatch.setattr(bot.service, "build_in_child", lambda *a: children.append(real_build(*a)) or children[-1])
+    real_build = bot.core.service.build_in_child
+    monkeypatch.setattr(bot.core.service, "build_in_child", lambda *a: children.append(real_build(*a)) or children[-1])
     report = asyncio.run(service.reload())
     assert children == [True] and "1 added (harbour)" in report.summary
     assert service.search("harbour master", 1).hits[0].article.id == "harbour"
@@ -56,7 +56,7 @@ def test_a_failed_child_build_falls_back_to_building_here(
 ) -> None:
     service = open_service(tmp_path)
     (tmp_path / "corpus" / "harbour.txt").write_text(NEW_ARTICLE, encoding="utf-8")
-    monkeypatch.setattr(bot.service, "CHILD_BUILD_MIN_PARAGRAPHS", 1)
+    monkeypatch.setattr(bot.core.service, "CHILD_BUILD_MIN_PARAGRAPHS", 1)
     monkeypatch.setattr("index.build_process.sys.executable", str(tmp_path / "no-such-python"))
     with caplog.at_level(logging.WARNING):
         report = asyncio.run(service.reload())

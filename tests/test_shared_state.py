@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.config import Settings
-from bot.shards import status_file
+from bot.core.settings import Settings
+from bot.core.shards import status_file
 from index.postings_io import CURRENT_FILE, GENERATION_PREFIX, load_arrays
 from index.store import index_directory
 from tests import shared_state_worker

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.snippets import ELLIPSIS, Fragment, Span, best_fragment, format_fragment, highlight_spans
+from answers.snippets import ELLIPSIS, Fragment, Span, best_fragment, format_fragment, highlight_spans
 from index.tokenizer import Tokenizer
 
 STORY = Path(__file__).resolve().parent.parent / "corpus" / "story"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BUNDLED_CORPUS, Settings
-from bot.service import StateDirectoryError, StoryService
+from bot.core.service import StateDirectoryError, StoryService
+from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
 from index.postings_io import CURRENT_FILE, MANIFEST_FILE, current_generation
 from index.store import index_directory

@@ -15,10 +15,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.config import BUNDLED_CORPUS
+from bot.core.settings import BUNDLED_CORPUS
 from bot.store import GuildSettings, StoreUnavailable
 from bot.store.postgres import PostgresGuildStore
-from tests.postgres_server import PostgresServer
+from testing.postgres_server import PostgresServer
 
 GUILD = 987_654_321_987_654_321
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings
-from bot.presenting import who_words
-from bot.service import StoryService
+from bot.core.presenting import who_words
+from bot.core.service import StoryService
+from bot.core.settings import Settings
 
 OFFENSIVE = "harris-goes-on-offensive-on-immigration"
 PANICKED = "harris-team-panicked-over-border-assignment"
@@ -72,7 +72,7 @@ QUESTIONS: list[tuple[str, set[tuple[str, int]]]] = [
 
 # Questions the engine still gets wrong, and why; each must keep failing (strict), so a fix shows up. (None now:
 # "what did Harris call on Trump to do" passes since a question's framing words, the gap verb `do` among them, are
-# not searched for; see index/questions.py.)
+# not searched for; see answers/questions.py.)
 KNOWN_FAILURES: dict[str, str] = {}
 CASES = [
     pytest.param(question, answers, id=question, marks=[pytest.mark.xfail(strict=True, reason=why)] if why else [])

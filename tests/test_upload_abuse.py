@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BUNDLED_CORPUS, Settings
-from bot.service import StoryService
+from bot.core.service import StoryService
+from bot.core.settings import BUNDLED_CORPUS, Settings
 from corpus.files import UploadRefused
 
 MAX_BYTES = 5_000

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from answers.engine import EngineSettings, SearchEngine
+from answers.questions import asks_when, mentions_a_time
 from corpus.models import Article, Paragraph
-from index.engine import EngineSettings, SearchEngine
-from index.questions import asks_when, mentions_a_time
 
 
 @pytest.mark.parametrize(

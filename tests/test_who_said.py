@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import BUNDLED_CORPUS, Settings
-from bot.console import ConsoleSession
-from bot.presenting import NO_QUOTE_SENTENCE, passage_text, who_words
-from bot.service import StoryService
-from index.engine import SearchResult
+from answers.engine import SearchResult
+from bot.core.presenting import NO_QUOTE_SENTENCE, passage_text, who_words
+from bot.core.service import StoryService
+from bot.core.settings import BUNDLED_CORPUS, Settings
+from bot.terminal.cli import main
+from bot.terminal.console import ConsoleSession
 
 OFFENSIVE = "harris-goes-on-offensive-on-immigration"
 PANICKED = "harris-team-panicked-over-border-assignment"

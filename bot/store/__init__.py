@@ -20,7 +20,7 @@ from bot.store.base import (
 from bot.store.sqlite import DATABASE_FILE, GuildSettingsStore
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from bot.core.settings import Settings
 
 __all__ = [
     "DATABASE_FILE",

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
-from bot.operations import EXIT_FIX_SETTINGS, EXIT_TRY_AGAIN, OperatorError
-from bot.prefix_rules import MAX_CODE_POINTS, prefix_problem
+from bot.core.operations import EXIT_FIX_SETTINGS, EXIT_TRY_AGAIN, OperatorError
+from bot.core.prefix_rules import MAX_CODE_POINTS, prefix_problem
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.operations import SettingsDatabaseError, os_reason
 from bot.database_errors import BUSY_TIMEOUT_SECONDS, describe_database_error
-from bot.operations import SettingsDatabaseError, os_reason
 from bot.store.base import Action, Change, GuildSettings, changed_settings, check_schema_version, readable_settings
 
 log = logging.getLogger(__name__)

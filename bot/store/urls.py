@@ -53,7 +53,7 @@ def describe_url(url: str) -> str:
 
 def connection_problem(where: str, error: BaseException) -> str:
     """One line: the database, what went wrong, and what to check."""
-    import asyncpg  # only PostgreSQL's errors come here; `bot.config` imports this module without needing it
+    import asyncpg  # only PostgreSQL's errors come here; `bot.core.settings` imports this module without needing it
 
     if isinstance(error, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
         reason = f"it refused the login ({error}); check the user in [database] url and PGPASSWORD"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-from tests.discord_emulator import DiscordEmulator, StandardGuild
+from testing.discord_emulator import DiscordEmulator, StandardGuild
 
 SHARDS = 4
 NEW_TITLE = "Zanzibarian ferries return"

@@ -1,0 +1,353 @@
+"""The story service shared by the terminal and Discord: the serving engine, reloads, uploads and removals.
+
+One engine serves at a time. Changes happen under a lock, build off the event loop, persist, and only then replace
+the serving engine in one assignment, so a member's search always sees a whole index, old or new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from answers.engine import EngineSettings, ProgressCallback, SearchEngine, SearchResult
+from bot.core.operations import (
+    StateDirectoryError,
+    load_corpus_folder,
+    os_reason,
+    require_corpus_folder,
+    writing_state,
+)
+from bot.core.settings import Settings
+from corpus import Corpus, CorpusFileError, diff_corpora, load_corpus
+from corpus.directory import collector_paused
+from corpus.edits import AppliedEdit, EditFailed, FileChangedOnDisk, FileEdit, apply_edit, current_bytes, undo_edit
+from corpus.files import plan_upload
+from corpus.models import Article
+from corpus.removal import RemovalRefused, plan_removal
+from index.build_process import CHILD_BUILD_MIN_PARAGRAPHS, build_in_child
+from index.store import load_or_build
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def settle_long_lived_objects() -> None:
+    """Move everything alive now (the corpus and engine just loaded) out of the garbage collector's scans.
+
+    A big corpus is hundreds of thousands of objects that live until the next reload; left in the collected
+    generations, every full collection walks them all while holding the interpreter lock, which stalls the event
+    loop (bench/load_bot.py). They form no reference cycles, so when a reload drops them, reference counting still
+    frees them (tests/test_service_memory.py checks that an old engine is freed).
+    """
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def collections_paused() -> Iterator[None]:
+    """No automatic garbage collection while a corpus loads (its fresh objects would trigger full collections that
+    stall the event loop), then settle what survived. Cyclic garbage made meanwhile is kept: a few objects a reload."""
+    with collector_paused():
+        try:
+            yield
+        finally:
+            settle_long_lived_objects()
+
+
+class CorpusRefused(Exception):
+    """A change to the corpus that was refused; the old index keeps serving. `errors` lists each bad file."""
+
+    def __init__(self, summary: str, errors: tuple[CorpusFileError, ...] = ()) -> None:
+        self.summary = summary
+        self.errors = errors
+        super().__init__(summary + "".join(f"\n- {error}" for error in errors))
+
+
+class StateWriteFailed(CorpusRefused):
+    """The new index could not be saved (a full or read-only state disk): nothing changed, the old index serves."""
+
+
+@dataclass(frozen=True)
+class ChangePlan:
+    """A change that would remove or change more than one article: what it would do, and the ids that would go."""
+
+    summary: str
+    going: frozenset[str]
+
+
+class NeedsConfirmation(Exception):
+    """Nothing was done: the change would remove or change several articles. Ask the moderator with `plan.summary`,
+    then make the same call again with `confirmed=plan.going`."""
+
+    def __init__(self, plan: ChangePlan) -> None:
+        self.plan = plan
+        super().__init__(plan.summary)
+
+
+def prepare_state_directory(state_dir: Path) -> None:
+    """Create the state directory when missing and check that a file can be written, synced and removed in it.
+
+    Raises StateDirectoryError naming the folder and the reason (not a folder, read-only, full, no permission).
+    """
+    probe = state_dir / f".write-test-{os.getpid()}"
+    if state_dir.exists() and not state_dir.is_dir():
+        raise StateDirectoryError(
+            f"the state directory {state_dir} cannot be created or written: it is a file, not a folder"
+        )
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(descriptor, b"storybot write test\n")
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+            with contextlib.suppress(OSError):
+                probe.unlink()
+    except OSError as error:
+        raise StateDirectoryError(
+            f"the state directory {state_dir} cannot be created or written: {os_reason(error)}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class ChangeReport:
+    """What a reload, upload or removal changed, for the reply."""
+
+    summary: str
+    seconds: float
+    articles: int
+    paragraphs: int
+
+
+def engine_settings(settings: Settings) -> EngineSettings:
+    """The index settings selected by the bot's settings."""
+    return settings.search.engine_settings()
+
+
+class StoryService:
+    """Holds the serving engine and changes it safely."""
+
+    def __init__(self, settings: Settings, engine: SearchEngine, load_errors: tuple[CorpusFileError, ...] = ()) -> None:
+        self.settings = settings
+        self._engine = engine
+        self.load_errors = load_errors
+        self._lock = asyncio.Lock()
+        # Held by the worker thread for a whole change: a cancelled caller releases `_lock`, never this one.
+        self._change_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, progress: ProgressCallback | None = None) -> StoryService:
+        """Load the corpus and the saved index (or build it). Bad files and records are skipped (each logged) and
+        kept in `load_errors`; an empty corpus is a warning naming the folder.
+
+        Raises CorpusFolderError or StateDirectoryError (one line naming the folder) when the corpus folder cannot be
+        read or the index cannot be saved; nothing saved before is changed then.
+        """
+        require_corpus_folder(settings.corpus_dir)
+        prepare_state_directory(settings.state_dir)
+        loaded_corpus = load_corpus_folder(settings.corpus_dir, settings.max_file_bytes)
+        for error in loaded_corpus.errors:
+            log.warning("skipped %s", error)
+        if loaded_corpus.errors:
+            log.warning(
+                "%d bad files or records skipped in %s; a reload is refused until they are fixed",
+                len(loaded_corpus.errors),
+                settings.corpus_dir,
+            )
+        if not loaded_corpus.articles:
+            log.warning("the corpus folder %s holds no articles: every question will be told so", settings.corpus_dir)
+        with writing_state(settings.state_dir, "the index"):
+            loaded = load_or_build(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
+        log.info(
+            "%s the index: %d articles, %d paragraphs (%s)",
+            "built" if loaded.built else "loaded",
+            len(loaded.engine.articles),
+            loaded.engine.paragraph_count,
+            loaded.reason,
+        )
+        settle_long_lived_objects()
+        return cls(settings, loaded.engine, loaded_corpus.errors)
+
+    @property
+    def engine(self) -> SearchEngine:
+        """The engine serving right now."""
+        return self._engine
+
+    @property
+    def corpus(self) -> Corpus:
+        """The articles served right now."""
+        return Corpus(self._engine.articles)
+
+    def search(self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False) -> SearchResult:
+        """Search the serving engine (CPU-bound; async callers use `search_async`); `quotes_first` for who-said."""
+        return self._engine.search(query, limit, offset, quotes_first=quotes_first)
+
+    async def search_async(
+        self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False
+    ) -> SearchResult:
+        """Search off the event loop, so one slow query never delays another member."""
+        engine = self._engine
+        return await asyncio.to_thread(engine.search, query, limit, offset, quotes_first=quotes_first)
+
+    def find_articles(self, name: str) -> list[Article]:
+        """Articles whose id or title match what a member typed, best first."""
+        return self.corpus.find(name)
+
+    async def reload(self, *, confirmed: frozenset[str] = frozenset()) -> ChangeReport:
+        """Rescan the corpus directory and swap in the new index; refused (old index kept) if any file is bad.
+
+        Raises NeedsConfirmation when it would remove several articles that are not all in `confirmed`.
+        """
+        return await self._serialized(self._rebuild, "This reload", confirmed, False)
+
+    async def add_article(
+        self, file_name: str, data: bytes, *, replace: bool = False, confirmed: frozenset[str] = frozenset()
+    ) -> ChangeReport:
+        """Validate an uploaded file, save it atomically in the corpus directory, then reindex.
+
+        A replacement that would drop or change several articles raises NeedsConfirmation unless they are all in
+        `confirmed`. Whatever fails, the corpus folder is left as it was.
+        """
+        return await self._serialized(self._add, file_name, data, replace, confirmed)
+
+    async def remove_article(
+        self, target: str, *, confirmed: frozenset[str] = frozenset()
+    ) -> tuple[ChangeReport, Path]:
+        """Remove one article (its id) or one file (its name), then reindex; returns where the old file is kept.
+
+        Only that article goes: a multi-article file is rewritten without it (corpus/removal.py). A whole file of
+        several articles raises NeedsConfirmation unless they are all in `confirmed`. Whatever fails, the corpus
+        folder is left as it was.
+        """
+        return await self._serialized(self._remove, target, confirmed)
+
+    def coordinate_changes(self, wrap: Callable[[asyncio.Lock], AbstractAsyncContextManager[None]]) -> None:
+        """Run every later change under `wrap(this service's lock)`: a cluster's processes take turns and tell each
+        other (bot/core/cluster.py)."""
+        self._lock = wrap(self._lock)  # type: ignore[assignment]
+
+    async def _serialized(self, work: Callable[..., T], *args: object) -> T:
+        async with self._lock:
+            return await asyncio.to_thread(self._in_change_lock, work, *args)
+
+    def _in_change_lock(self, work: Callable[..., T], *args: object) -> T:
+        with self._change_lock, collections_paused():
+            return work(*args)
+
+    def _add(self, file_name: str, data: bytes, replace: bool, confirmed: frozenset[str]) -> ChangeReport:
+        settings = self.settings
+        upload = plan_upload(settings.corpus_dir, file_name, data, settings.max_file_bytes, replace)
+        name = upload.target.name
+        before = {a.id: a.content_hash() for a in self.corpus.articles if a.file.name == name}
+        after = {a.id: a.content_hash() for a in upload.articles}
+        dropped = sorted(before.keys() - after.keys())
+        changed = sorted(key for key in before.keys() & after.keys() if before[key] != after[key])
+        what = f"Replacing `{name}`" if upload.replaces else f"Adding `{name}`"
+        _check_confirmed(what, dropped, changed, confirmed)
+        try:
+            old_bytes = current_bytes(upload.target) if upload.replaces else None
+        except OSError as error:
+            raise CorpusRefused(f"Nothing changed: `{name}` cannot be read ({error.strerror or error}).") from None
+        report, _ = self._apply_and_rebuild(FileEdit(upload.target, old_bytes, data), what, confirmed, upload.replaces)
+        return report
+
+    def _remove(self, target: str, confirmed: frozenset[str]) -> tuple[ChangeReport, Path]:
+        settings = self.settings
+        try:
+            plan = plan_removal(self.corpus, settings.corpus_dir, target, max_bytes=settings.max_file_bytes)
+        except RemovalRefused as refused:
+            raise CorpusRefused(str(refused)) from None
+        what = f"Removing `{plan.file_name}`"
+        _check_confirmed(what, plan.removed, (), confirmed)
+        report, applied = self._apply_and_rebuild(plan.edit, what, confirmed | set(plan.removed), False)
+        assert applied.kept is not None, "a removal keeps the old file"
+        return report, applied.kept
+
+    def _apply_and_rebuild(
+        self, edit: FileEdit, what: str, allowed: frozenset[str], count_changed: bool
+    ) -> tuple[ChangeReport, AppliedEdit]:
+        """Apply the edit, rebuild, and undo the edit if anything at all goes wrong before the new index serves."""
+        name = edit.path.name
+        try:
+            applied = apply_edit(edit, self.settings.corpus_dir, self.settings.state_dir)
+        except FileChangedOnDisk:
+            raise CorpusRefused(f"Nothing changed: `{name}` changed on disk meanwhile; try again.") from None
+        except EditFailed as failed:
+            log.warning("%s: %s failed: %s", what, failed.step, failed.error)
+            reason = failed.error.strerror or str(failed.error)
+            raise CorpusRefused(f"Nothing changed: {failed.step} failed ({reason}).") from None
+        try:
+            return self._rebuild(what, allowed, count_changed), applied
+        except BaseException as error:
+            self._undo(applied, error)
+            raise
+
+    def _undo(self, applied: AppliedEdit, cause: BaseException) -> None:
+        try:
+            undo_edit(applied)
+        except OSError as error:
+            kept = applied.kept.name if applied.kept else "(none)"
+            log.error("could not put %s back after %r: %s (its old version: %s)", applied.edit.path, cause, error, kept)
+            reason = (
+                (getattr(cause, "summary", None) or type(cause).__name__).removeprefix("Nothing changed: ").rstrip(".")
+            )
+            raise CorpusRefused(
+                f"The change failed ({reason}) and `{applied.edit.path.name}` could not be put back "
+                f"({error.strerror or error}): its previous version is kept in the state folder as `{kept}`. "
+                "Move it back into the corpus folder, then reload."
+            ) from cause
+
+    def _rebuild(self, what: str, allowed: frozenset[str], count_changed: bool) -> ChangeReport:
+        started = time.perf_counter()
+        try:
+            loaded_corpus = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
+        except CorpusFileError as error:  # the folder itself went away (an unmounted volume) or became unreadable
+            raise CorpusRefused(f"Nothing changed: {error.message}.") from None
+        if loaded_corpus.errors:
+            raise CorpusRefused("The corpus has bad files, so nothing changed:", loaded_corpus.errors)
+        old, new = self.corpus, loaded_corpus.corpus
+        diff = diff_corpora(old, new)
+        _check_confirmed(what, diff.removed, diff.changed if count_changed else (), allowed)
+        settings, state_dir = engine_settings(self.settings), self.settings.state_dir
+        try:
+            if new.paragraph_count >= CHILD_BUILD_MIN_PARAGRAPHS:
+                build_in_child(self.settings.corpus_dir, self.settings.max_file_bytes, settings, state_dir)
+            loaded = load_or_build(loaded_corpus.articles, settings, state_dir)
+        except OSError as error:
+            log.warning("%s: the index could not be saved in %s: %s", what, state_dir, error)
+            reason = error.strerror or str(error)
+            message = f"Nothing changed: the new index could not be saved in the state folder ({reason})."
+            raise StateWriteFailed(message) from error
+        self._engine = loaded.engine
+        self.load_errors = ()
+        summary = diff.summary()
+        log.info("corpus reloaded: %s", summary)
+        return ChangeReport(
+            summary, time.perf_counter() - started, len(loaded.engine.articles), loaded.engine.paragraph_count
+        )
+
+
+def _check_confirmed(what: str, removed: Sequence[str], changed: Sequence[str], confirmed: frozenset[str]) -> None:
+    """Raise NeedsConfirmation when several articles would go or change and the moderator has not confirmed them."""
+    going = frozenset(removed) | frozenset(changed)
+    if len(going) >= 2 and not going <= confirmed:
+        parts = [f"remove {_listed(removed)}"] if removed else []
+        parts += [f"change {_listed(changed)}"] if changed else []
+        raise NeedsConfirmation(ChangePlan(f"{what} would {' and '.join(parts)}.", going))
+
+
+def _listed(ids: Sequence[str], shown: int = 10) -> str:
+    """`3 articles (a, b, c)`, with `and N more` past `shown`."""
+    names = ", ".join(f"`{article_id}`" for article_id in list(ids)[:shown])
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return f"{len(ids)} article{'s' if len(ids) != 1 else ''} ({names}{more})"
