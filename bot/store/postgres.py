@@ -255,11 +255,15 @@ class PostgresGuildStore:
         self, guild_id: int, what: str, transaction: Callable[[asyncpg.Connection], Awaitable[GuildSettings]]
     ) -> GuildSettings:
         async with self._locks[guild_id]:
-            self._cache.pop(guild_id, None)
             seen = self._invalidations
+            # A failure leaves the cache as it was: a refused or rolled-back change changed nothing, and while the
+            # database is away the guild keeps its settings (listening again clears every cache, in case a commit
+            # went through unseen).
             result = await self.run(what, transaction)
             if self._invalidations == seen:
                 self._cache[guild_id] = result
+            else:
+                self._cache.pop(guild_id, None)
             return result
 
     async def _notify_changed(self, connection: asyncpg.Connection, guild_id: int) -> None:

@@ -65,6 +65,8 @@ def connection_problem(where: str, error: BaseException) -> str:
         reason = "no answer in time; check [database] url, the network and that the server is running"
     elif isinstance(error, OSError) and error.errno:
         reason = f"{os.strerror(error.errno)}; check [database] url and that the server is running"
+    elif isinstance(error, asyncpg.DuplicateTableError):
+        reason = f"it holds tables storybot did not create ({error}): give storybot a database of its own"
     elif isinstance(error, asyncpg.CannotConnectNowError | asyncpg.AdminShutdownError):
         reason = f"the server is starting or shutting down ({error})"
     else:
