@@ -22,8 +22,6 @@ def url_problem(url: str) -> str | None:
             f"must be a postgresql://user@host:port/dbname URL (got {shown!r}); leave it unset for the SQLite "
             "file in the state folder"
         )
-    if not parts.hostname and "host" not in parse_qs(parts.query):
-        return "names no host: postgresql://user@host:port/dbname (or ?host=/socket/folder for a Unix socket)"
     if not parts.path.strip("/"):
         return "names no database: postgresql://user@host:port/dbname"
     return None
@@ -39,7 +37,7 @@ def describe_url(url: str) -> str:
     """`PostgreSQL storybot@db:5432/storybot`: the address as an operator recognises it, never the password."""
     parts = urlsplit(url)
     query = parse_qs(parts.query)
-    host = parts.hostname or (query.get("host") or ["localhost"])[0]
+    host = parts.hostname or (query.get("host") or [os.environ.get("PGHOST") or "(local)"])[0]
     if ":" in host and not host.startswith("/"):
         host = f"[{host}]"
     user = f"{unquote(parts.username)}@" if parts.username else ""
