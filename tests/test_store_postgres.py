@@ -4,6 +4,7 @@ and a database that cannot be reached (one line, no password, no hang)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import subprocess
@@ -147,3 +148,34 @@ def test_the_bot_stops_with_one_line_when_the_database_is_unreachable(tmp_path: 
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and f"127.0.0.1:{port}/storybot" in errors[0], done.stderr
     assert "Traceback" not in done.stderr and "hunter2" not in done.stderr + done.stdout
+
+
+@pytest.mark.asyncio
+async def test_settings_read_before_are_served_while_the_server_is_down_and_retries_stop_stalling(
+    postgres_url: str, postgres_server: PostgresServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await PostgresGuildStore.open(postgres_url, GuildSettings())
+    try:
+        await asyncio.wait_for(store.listening.wait(), timeout=5)
+        await store.set(GUILD, prefix="?")
+        await terminate_connections(postgres_url)  # listening restarts: what was cached must be read again
+        await eventually(lambda: _false(store.listening.is_set()), "listening stopping")
+        await asyncio.wait_for(store.listening.wait(), timeout=10)
+        await asyncio.to_thread(postgres_server.stop)  # the whole server goes away (this test's session restarts it)
+        try:
+            assert (await store.get(GUILD)).prefix == "?", "the last settings read, while the database is away"
+            with caplog.at_level(logging.WARNING, logger="bot.store.postgres"):
+                caplog.clear()
+                for guild in (GUILD + 1, GUILD + 2):  # never read: nothing to fall back on
+                    with pytest.raises(StoreUnavailable, match="Connection refused"):
+                        await store.get(guild)
+            assert not [r for r in caplog.records if "trying again" in r.getMessage()], "one attempt during an outage"
+        finally:
+            await asyncio.to_thread(postgres_server.start)
+        assert (await store.set(GUILD + 1, results=2)).results == 2, "back to normal once the server is"
+    finally:
+        await store.close()
+
+
+async def _false(value: bool) -> bool:
+    return not value

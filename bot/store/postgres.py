@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ COMMAND_TIMEOUT_SECONDS = 60.0
 POOL_SIZE = 5
 # Pauses between attempts when the connection drops: about two seconds in all, inside Discord's 3 s for an answer.
 RETRY_DELAYS = (0.1, 0.3, 0.6, 1.0)
+FAST_FAIL_SECONDS = 5.0
 
 
 class PostgresGuildStore:
@@ -52,6 +54,9 @@ class PostgresGuildStore:
         self._url = url
         self.defaults = defaults
         self._cache: dict[int, GuildSettings] = {}
+        # What the cache held when listening restarted: re-read before use, but served while the database is away.
+        self._stale: dict[int, GuildSettings] = {}
+        self._down_at: float | None = None  # when the database last stayed unreachable through every retry
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         # Counts cache invalidations from other processes: a read that raced one is served but not cached.
         self._invalidations = 0
@@ -67,7 +72,7 @@ class PostgresGuildStore:
         try:
             pool = await asyncpg.create_pool(
                 url,
-                min_size=1,
+                min_size=0,  # no floor to restore: while the server is away nothing retries (and logs) meanwhile
                 max_size=POOL_SIZE,
                 timeout=CONNECT_TIMEOUT_SECONDS,
                 command_timeout=COMMAND_TIMEOUT_SECONDS,
@@ -112,17 +117,26 @@ class PostgresGuildStore:
     async def run(self, what: str, operation: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """`operation(connection)`, again on a fresh connection when the connection drops; StoreUnavailable (naming
         `what`) when the database stays unreachable or refuses connections. The operation must be one transaction
-        or idempotent: after a drop it runs again from the start."""
-        for delay in (*RETRY_DELAYS, None):
+        or idempotent: after a drop it runs again from the start.
+
+        Within FAST_FAIL_SECONDS of an outage there are two attempts without a pause (the second on a fresh
+        connection), not several: while the database is away, a member's message waits milliseconds for the
+        verdict, not seconds.
+        """
+        recently_down = self._down_at is not None and time.monotonic() - self._down_at < FAST_FAIL_SECONDS
+        for delay in (0.0, None) if recently_down else (*RETRY_DELAYS, None):
             try:
                 connection = await self._pool.acquire(timeout=CONNECT_TIMEOUT_SECONDS)
             except TRANSIENT as error:
                 problem: BaseException = error
             except Exception as error:  # refused outright (login, a database gone or closed to connections)
+                self._down_at = time.monotonic()
                 raise StoreUnavailable(f"{what}: {connection_problem(self.description, error)}") from None
             else:
                 try:
-                    return await operation(connection)
+                    result = await operation(connection)
+                    self._down_at = None
+                    return result
                 except TRANSIENT as error:
                     problem = error
                     connection.terminate()  # never handed out again: the pool opens a fresh one
@@ -130,9 +144,11 @@ class PostgresGuildStore:
                     with contextlib.suppress(*TRANSIENT):
                         await self._pool.release(connection)
             if delay is None:
+                self._down_at = time.monotonic()
                 raise StoreUnavailable(f"{what}: {connection_problem(self.description, problem)}")
-            log.warning("%s: the database connection failed (%s); trying again", what, type(problem).__name__)
-            await asyncio.sleep(delay)
+            if delay:
+                log.warning("%s: the database connection failed (%s); trying again", what, type(problem).__name__)
+                await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
     @contextlib.asynccontextmanager
@@ -185,15 +201,21 @@ class PostgresGuildStore:
             return
         self._invalidations += 1
         self._cache.pop(int(guild), None)
+        self._stale.pop(int(guild), None)  # known to be out of date: not even a fallback
 
     def _clear_cache(self) -> None:
         self._invalidations += 1
+        self._stale.update(self._cache)
         self._cache.clear()
 
     # -- settings --------------------------------------------------------------------------------------------------
 
     async def get(self, guild_id: int | None) -> GuildSettings:
-        """The guild's settings (the defaults for DMs); cached until a change in any process."""
+        """The guild's settings (the defaults for DMs); cached until a change in any process.
+
+        While the database is unreachable, a guild read before listening last restarted keeps those settings;
+        one never read raises StoreUnavailable.
+        """
         if guild_id is None:
             return self.defaults
         cached = self._cache.get(guild_id)
@@ -204,8 +226,14 @@ class PostgresGuildStore:
             if cached is not None:
                 return cached
             seen = self._invalidations
-            rows = await self.run("reading a server's settings", lambda c: self._rows(c, guild_id))
+            try:
+                rows = await self.run("reading a server's settings", lambda c: self._rows(c, guild_id))
+            except StoreUnavailable:
+                if guild_id in self._stale:
+                    return self._stale[guild_id]
+                raise
             settings = readable_settings(guild_id, rows, self.defaults)
+            self._stale.pop(guild_id, None)
             if self._invalidations == seen:
                 self._cache[guild_id] = settings
             return settings
@@ -260,6 +288,7 @@ class PostgresGuildStore:
             # database is away the guild keeps its settings (listening again clears every cache, in case a commit
             # went through unseen).
             result = await self.run(what, transaction)
+            self._stale.pop(guild_id, None)
             if self._invalidations == seen:
                 self._cache[guild_id] = result
             else:
@@ -277,6 +306,7 @@ class PostgresGuildStore:
     def forget_cached(self, guild_id: int) -> None:
         """Drop a guild's cached settings (the bot left it); the stored rows stay for when it comes back."""
         self._cache.pop(guild_id, None)
+        self._stale.pop(guild_id, None)
 
     # -- moderation log --------------------------------------------------------------------------------------------
 

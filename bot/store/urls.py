@@ -63,6 +63,8 @@ def connection_problem(where: str, error: BaseException) -> str:
         reason = "no answer in time; check [database] url, the network and that the server is running"
     elif isinstance(error, OSError) and error.errno:
         reason = f"{os.strerror(error.errno)}; check [database] url and that the server is running"
+    elif isinstance(error, asyncpg.InternalClientError | asyncpg.ConnectionDoesNotExistError):
+        reason = "the server closed the connection (restarted, or the connection was cut)"
     elif isinstance(error, asyncpg.DuplicateTableError):
         reason = f"it holds tables storybot did not create ({error}): give storybot a database of its own"
     elif isinstance(error, asyncpg.CannotConnectNowError | asyncpg.AdminShutdownError):
