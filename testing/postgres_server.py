@@ -3,7 +3,7 @@ folder, a free port on 127.0.0.1, started once per test session and always stopp
 
 initdb and postgres refuse to run as root, so as root the server runs as the `postgres` user (or `nobody`).
 When PostgreSQL is missing or won't start, `PostgresUnavailable` says what is missing: the fixtures skip the
-PostgreSQL tests with that reason, or fail them when STORYBOT_REQUIRE_POSTGRES=1 (CI, where it must work).
+PostgreSQL tests with that reason, or fail them when REQUIRE_POSTGRES_TESTS=1 (CI, where it must work).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """pytest fixtures for the PostgreSQL tests: one server per session (`postgres_server`), a fresh database per test
-(`postgres_url`). Skips with the reason when PostgreSQL can't run here, or fails when STORYBOT_REQUIRE_POSTGRES=1."""
+(`postgres_url`). Skips with the reason when PostgreSQL can't run here, or fails when REQUIRE_POSTGRES_TESTS=1."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def postgres_server() -> Iterator[PostgresServer]:
         with running_server() as server:
             yield server
     except PostgresUnavailable as missing:
-        if os.environ.get("STORYBOT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required here (STORYBOT_REQUIRE_POSTGRES=1): {missing}")
+        if os.environ.get("REQUIRE_POSTGRES_TESTS") == "1":
+            pytest.fail(f"PostgreSQL is required here (REQUIRE_POSTGRES_TESTS=1): {missing}")
         pytest.skip(f"PostgreSQL tests skipped: {missing}")
 
 
