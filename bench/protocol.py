@@ -37,6 +37,7 @@ from bench.protocol_data import SHARED_DATASETS, Collection, QuerySet, absent_ar
 from bot.core.settings import SearchSettings
 from evaluation.metrics import evaluate
 from index.bm25 import BM25Params, CompiledIndex
+from index.paragraphs import ParagraphIndex
 from index.tokenizer import Tokenizer
 from tests.test_story_questions import QUESTIONS
 
@@ -63,7 +64,7 @@ class Engines:
         key = (collection.name, tokenizer.fingerprint, settings.bm25.fingerprint)
         if key not in self._indexes:
             self._indexes[key] = CompiledIndex.build(collection.terms(tokenizer), settings.bm25)
-        return SearchEngine(collection.articles, settings, self._indexes[key])
+        return SearchEngine(ParagraphIndex(collection.articles, settings.index, self._indexes[key]), settings)
 
 
 def ranking_metrics(engines: Engines, query_set: QuerySet, settings: EngineSettings) -> dict[str, float]:

@@ -110,9 +110,9 @@ def run_build(corpus: Path, state: Path, marks: Marks, base: int) -> None:
     variants = [tuple(a for a in loaded if a.file.name != EXTRA_FILE), loaded]
     for number in range(base, base + 10_000):
         articles = variants[number % 2]
-        key = index_key(articles, ENGINE_SETTINGS)
+        key = index_key(articles, ENGINE_SETTINGS.index)
         marks("begin", number, key)
-        save(SearchEngine.build(articles, ENGINE_SETTINGS), state, key)
+        save(SearchEngine.build(articles, ENGINE_SETTINGS).paragraphs, state, key)
         marks("done", number, key)
 
 

@@ -162,7 +162,7 @@ def test_any_failure_of_the_reindex_puts_the_corpus_back(tmp_path: Path, monkeyp
     def broken_build(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in the index build")
 
-    monkeypatch.setattr(index.store.SearchEngine, "build", broken_build)
+    monkeypatch.setattr(index.store.ParagraphIndex, "build", broken_build)
     with pytest.raises(RuntimeError):
         asyncio.run(service.remove_article("feed-2"))
     with pytest.raises(RuntimeError):

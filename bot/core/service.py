@@ -128,6 +128,19 @@ class ChangeReport:
     paragraphs: int
 
 
+def load_engine(
+    articles: Sequence[Article], settings: EngineSettings, state_dir: Path, progress: ProgressCallback | None = None
+) -> SearchEngine:
+    """The saved index when it matches the articles, else a new one built and saved; answering by `settings`."""
+    loaded = load_or_build(articles, settings.index, state_dir, progress)
+    paragraphs = loaded.paragraphs
+    verb = "built" if loaded.built else "loaded"
+    log.info(
+        "%s the index: %d articles, %d paragraphs (%s)", verb, len(articles), paragraphs.paragraph_count, loaded.reason
+    )
+    return SearchEngine(paragraphs, settings)
+
+
 def engine_settings(settings: Settings) -> EngineSettings:
     """The index settings selected by the bot's settings."""
     return settings.search.engine_settings()
@@ -166,16 +179,9 @@ class StoryService:
         if not loaded_corpus.articles:
             log.warning("the corpus folder %s holds no articles: every question will be told so", settings.corpus_dir)
         with writing_state(settings.state_dir, "the index"):
-            loaded = load_or_build(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
-        log.info(
-            "%s the index: %d articles, %d paragraphs (%s)",
-            "built" if loaded.built else "loaded",
-            len(loaded.engine.articles),
-            loaded.engine.paragraph_count,
-            loaded.reason,
-        )
+            engine = load_engine(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
         settle_long_lived_objects()
-        return cls(settings, loaded.engine, loaded_corpus.errors)
+        return cls(settings, engine, loaded_corpus.errors)
 
     @property
     def engine(self) -> SearchEngine:
@@ -315,20 +321,18 @@ class StoryService:
         settings, state_dir = engine_settings(self.settings), self.settings.state_dir
         try:
             if new.paragraph_count >= CHILD_BUILD_MIN_PARAGRAPHS:
-                build_in_child(self.settings.corpus_dir, self.settings.max_file_bytes, settings, state_dir)
-            loaded = load_or_build(loaded_corpus.articles, settings, state_dir)
+                build_in_child(self.settings.corpus_dir, self.settings.max_file_bytes, settings.index, state_dir)
+            engine = load_engine(loaded_corpus.articles, settings, state_dir)
         except OSError as error:
             log.warning("%s: the index could not be saved in %s: %s", what, state_dir, error)
             reason = error.strerror or str(error)
             message = f"Nothing changed: the new index could not be saved in the state folder ({reason})."
             raise StateWriteFailed(message) from error
-        self._engine = loaded.engine
+        self._engine = engine
         self.load_errors = ()
         summary = diff.summary()
         log.info("corpus reloaded: %s", summary)
-        return ChangeReport(
-            summary, time.perf_counter() - started, len(loaded.engine.articles), loaded.engine.paragraph_count
-        )
+        return ChangeReport(summary, time.perf_counter() - started, len(engine.articles), engine.paragraph_count)
 
 
 def _check_confirmed(what: str, removed: Sequence[str], changed: Sequence[str], confirmed: frozenset[str]) -> None:
