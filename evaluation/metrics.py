@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.files import atomic_write
+from storage.durable_files import atomic_write
 
 Ranking = Sequence[tuple[str, float]]
 Run = Mapping[str, Ranking]

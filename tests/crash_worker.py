@@ -27,9 +27,9 @@ from bot.core.service import StoryService, engine_settings
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.guild_store import GuildSettings, GuildSettingsStore
 from corpus import load_corpus
-from corpus.files import atomic_write
 from corpus.models import Article
 from index.store import index_key, save
+from storage.durable_files import atomic_write
 
 GUILDS = 4
 EXTRA_FILE = "extra.md"

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -28,38 +27,16 @@ from bot.core.operations import (
 )
 from bot.core.settings import Settings
 from corpus import Corpus, CorpusFileError, diff_corpora, load_corpus
-from corpus.directory import collector_paused
 from corpus.edits import AppliedEdit, EditFailed, FileChangedOnDisk, FileEdit, apply_edit, current_bytes, undo_edit
 from corpus.files import plan_upload
 from corpus.models import Article
 from corpus.removal import RemovalRefused, plan_removal
 from index.build_process import CHILD_BUILD_MIN_PARAGRAPHS, build_in_child
 from index.store import load_or_build
+from storage.collector import collections_paused, settle_long_lived_objects
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def settle_long_lived_objects() -> None:
-    """Move everything alive now (the corpus and engine just loaded) out of the garbage collector's scans.
-
-    A big corpus is hundreds of thousands of objects that live until the next reload; left in the collected
-    generations, every full collection walks them all while holding the interpreter lock, which stalls the event
-    loop (bench/load_bot.py). They form no reference cycles, so when a reload drops them, reference counting still
-    frees them (tests/test_service_memory.py checks that an old engine is freed).
-    """
-    gc.freeze()
-
-
-@contextlib.contextmanager
-def collections_paused() -> Iterator[None]:
-    """No automatic garbage collection while a corpus loads (its fresh objects would trigger full collections that
-    stall the event loop), then settle what survived. Cyclic garbage made meanwhile is kept: a few objects a reload."""
-    with collector_paused():
-        try:
-            yield
-        finally:
-            settle_long_lived_objects()
 
 
 class CorpusRefused(Exception):
