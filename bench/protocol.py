@@ -32,14 +32,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from answers.coverage import AnswerRule, CutRule, framing_terms, profile
 from answers.engine import EngineSettings, SearchEngine
-from bench.eval_variants import WEAK_QUESTIONS
-from bench.protocol_data import SHARED_DATASETS, Collection, QuerySet, absent_article_sets, query_sets, story_collection
+from bench.protocol_data import (
+    SHARED_DATASETS,
+    WEAK_QUESTIONS,
+    Collection,
+    QuerySet,
+    absent_article_sets,
+    query_sets,
+    story_collection,
+)
 from bot.core.settings import SearchSettings
 from evaluation.metrics import evaluate
 from index.bm25 import BM25Params, CompiledIndex
 from index.paragraphs import ParagraphIndex
 from index.tokenizer import Tokenizer
-from tests.test_story_questions import QUESTIONS
+from testing.story_questions import QUESTIONS
 
 DEPTH = 100
 REFERENCE = EngineSettings(bm25=BM25Params(k1=1.5, b=0.75), read_questions=False)
