@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from answers.engine import SearchEngine
+from bot.core.questions import Question
 from bot.core.service import StoryService
 from bot.guild_store import DATABASE_FILE, GuildSettings, GuildSettingsStore
 from corpus import load_corpus
@@ -126,7 +127,7 @@ def restart_answers_like_a_fresh_build(corpus: Path, state: Path) -> None:
     assert not [entry for entry in on_disk.skipped if entry.suffix == ".tmp"]
     service = StoryService.open(settings_for(corpus, state))
     assert service.load_errors == ()
-    assert answers(service.search) == fresh_answers(on_disk.articles)
+    assert answers(lambda query, limit: service.ask(Question(query), limit)) == fresh_answers(on_disk.articles)
 
 
 def marks_of(lines: list[str], word: str) -> list[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.presenting import who_words
+from bot.core.questions import Question
 from bot.core.service import StoryService
 from bot.core.settings import Settings
 from testing.story_questions import QUESTIONS
@@ -46,6 +46,6 @@ def test_an_answering_paragraph_is_among_the_first_three(
     service: StoryService, question: str, answers: set[tuple[str, int]]
 ) -> None:
     who = question.startswith("who said")
-    result = service.search(who_words(question) if who else question, TOP, quotes_first=who)
+    result = service.ask(Question.typed(question, who=who), TOP)
     found = [(hit.article.id, hit.paragraph.number) for hit in result.hits]
     assert answers & set(found), f"{question!r}: got {found}"

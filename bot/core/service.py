@@ -25,6 +25,7 @@ from bot.core.operations import (
     require_corpus_folder,
     writing_state,
 )
+from bot.core.questions import Question
 from bot.core.settings import Settings
 from corpus import Corpus, CorpusFileError, diff_corpora, load_corpus
 from corpus.edits import AppliedEdit, EditFailed, FileChangedOnDisk, FileEdit, apply_edit, current_bytes, undo_edit
@@ -170,16 +171,15 @@ class StoryService:
         """The articles served right now."""
         return Corpus(self._engine.articles)
 
-    def search(self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False) -> SearchResult:
-        """Search the serving engine (CPU-bound; async callers use `search_async`); `quotes_first` for who-said."""
-        return self._engine.search(query, limit, offset, quotes_first=quotes_first)
+    def ask(self, question: Question, limit: int, offset: int = 0) -> SearchResult:
+        """The answer to a member's question: `limit` passages from `offset` (CPU-bound; async callers use
+        `ask_async`). Who-said questions rank passages quoting the words first, with their speakers."""
+        return self._engine.search(question.text, limit, offset, quotes_first=question.who)
 
-    async def search_async(
-        self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False
-    ) -> SearchResult:
-        """Search off the event loop, so one slow query never delays another member."""
+    async def ask_async(self, question: Question, limit: int, offset: int = 0) -> SearchResult:
+        """`ask` off the event loop, so one slow question never delays another member."""
         engine = self._engine
-        return await asyncio.to_thread(engine.search, query, limit, offset, quotes_first=quotes_first)
+        return await asyncio.to_thread(engine.search, question.text, limit, offset, quotes_first=question.who)
 
     def find_articles(self, name: str) -> list[Article]:
         """Articles whose id or title match what a member typed, best first."""

@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.article_links import add_link_article
+from bot.core.commands import discord_options
 from bot.core.service import ChangeReport, CorpusRefused
 from bot.discord.app import StoryBot
 from bot.discord.confirming import with_confirmation
@@ -47,7 +48,7 @@ class Moderation(commands.Cog):
             ctx.guild.id if ctx.guild else None, ctx.author.id, str(ctx.author), action, detail
         )
 
-    @commands.hybrid_command(name="reload", description="Rescan the corpus folder and rebuild the index (moderators).")
+    @commands.hybrid_command(**discord_options("reload"))
     @moderator_only()
     async def reload(self, ctx: commands.Context) -> None:
         """Rebuild from the corpus folder; a bad file refuses the reload and the old index keeps serving."""
@@ -62,7 +63,7 @@ class Moderation(commands.Cog):
             await self._log(ctx, "reload", report.summary)
             await ctx.send(change_text("Reloaded", report))
 
-    @commands.hybrid_group(name="article", description="Add, replace or remove articles (moderators).")
+    @commands.hybrid_group(**discord_options("article"))
     @moderator_only()
     async def article(self, ctx: commands.Context) -> None:
         """Group of the article commands; alone it explains them."""
@@ -74,7 +75,7 @@ class Moderation(commands.Cog):
             ephemeral=True,
         )
 
-    @article.command(name="add", description="Add an article from an attached file or its web address (moderators).")
+    @article.command(**discord_options("article add"))
     @app_commands.describe(file="a .txt, .md, .json or .jsonl article file", url="the article's http(s) address")
     @moderator_only()
     async def article_add(
@@ -118,7 +119,7 @@ class Moderation(commands.Cog):
             where = f"`{added.article_id}`: “{escape(shorten(article.title, 200))}”, {link_text(article.url)}"
             await ctx.send(shorten(change_text(added.verb, added.report) + "\n" + where, 1_900))
 
-    @article.command(name="replace", description="Replace an article with an attached file (moderators).")
+    @article.command(**discord_options("article replace"))
     @app_commands.describe(file="the new version of the article file, with the same file name")
     @moderator_only()
     async def article_replace(self, ctx: commands.Context, file: discord.Attachment) -> None:
@@ -152,7 +153,7 @@ class Moderation(commands.Cog):
             await self._log(ctx, "article replace" if replace else "article add", f"{file.filename}: {report.summary}")
             await ctx.send(change_text("Replaced" if replace else "Added", report))
 
-    @article.command(name="remove", description="Move an article (or a whole file) to the trash and reindex.")
+    @article.command(**discord_options("article remove"))
     @app_commands.describe(article_id="the article's id, as `sources` shows it, or a file name for a whole file")
     @moderator_only()
     async def article_remove(self, ctx: commands.Context, article_id: str) -> None:
