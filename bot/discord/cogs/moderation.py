@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -18,6 +21,7 @@ from corpus.files import UploadRefused
 from corpus.web_import import WebArticle
 
 ERRORS_SHOWN = 10
+T = TypeVar("T")
 
 
 def refused_text(refused: CorpusRefused | UploadRefused, *, lead: str = "", keeps_serving: bool = True) -> str:
@@ -42,6 +46,16 @@ class Moderation(commands.Cog):
 
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
+
+    async def _refusing(self, ctx: commands.Context, change: Awaitable[T]) -> T | None:
+        """The change's result, or None after telling the moderator why it was refused (nothing changed)."""
+        try:
+            return await change
+        except UploadRefused as refused:
+            await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
+        except CorpusRefused as refused:
+            await ctx.send(refused_text(refused))
+        return None
 
     async def _log(self, ctx: commands.Context, action: str, detail: str) -> None:
         await self.bot.guild_store.log_action(
@@ -104,14 +118,7 @@ class Moderation(commands.Cog):
                 ),
             )
 
-        try:
-            added = await add_link_article(service, url, save)
-        except UploadRefused as refused:
-            await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
-            return
-        except CorpusRefused as refused:
-            await ctx.send(refused_text(refused))
-            return
+        added = await self._refusing(ctx, add_link_article(service, url, save))
         if added is not None:
             article = added.article
             action = "article replace link" if article.replaces is not None else "article add link"
@@ -139,16 +146,12 @@ class Moderation(commands.Cog):
             await ctx.send(f"I couldn't download `{name}` from Discord ({error.status}); nothing was added. Try again.")
             return
         service = self.bot.service
-        try:
-            report = await with_confirmation(
+        report = await self._refusing(
+            ctx,
+            with_confirmation(
                 ctx, lambda confirmed: service.add_article(file.filename, data, replace=replace, confirmed=confirmed)
-            )
-        except UploadRefused as refused:
-            await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
-            return
-        except CorpusRefused as refused:
-            await ctx.send(refused_text(refused))
-            return
+            ),
+        )
         if report is not None:
             await self._log(ctx, "article replace" if replace else "article add", f"{file.filename}: {report.summary}")
             await ctx.send(change_text("Replaced" if replace else "Added", report))
@@ -160,13 +163,9 @@ class Moderation(commands.Cog):
         """Remove that article only (a file of several is rewritten without it; the old file goes to the trash),
         or a whole file by its name after confirmation; then reindex."""
         service = self.bot.service
-        try:
-            done = await with_confirmation(
-                ctx, lambda confirmed: service.remove_article(article_id, confirmed=confirmed)
-            )
-        except CorpusRefused as refused:
-            await ctx.send(refused_text(refused))
-            return
+        done = await self._refusing(
+            ctx, with_confirmation(ctx, lambda confirmed: service.remove_article(article_id, confirmed=confirmed))
+        )
         if done is not None:
             report, kept = done
             await self._log(ctx, "article remove", f"{article_id} -> {kept}")
