@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError, field_validator
 
 from bot.core.operations import SettingsDatabaseError, os_reason
-from bot.core.prefix_rules import MAX_CODE_POINTS, prefix_problem
+from bot.core.prefix_rules import Prefix
+from bot.core.settings import PassagesPerAnswer
 from bot.database_errors import BUSY_TIMEOUT_SECONDS, describe_database_error
 
 log = logging.getLogger(__name__)
@@ -48,21 +49,13 @@ class GuildSettings(BaseModel):
 
     channels: tuple[PositiveInt, ...] = ()
     moderator_roles: tuple[PositiveInt, ...] = ()
-    results: int = Field(3, ge=1, le=10)
-    prefix: str = Field("!", min_length=1, max_length=MAX_CODE_POINTS)
+    results: PassagesPerAnswer = 3
+    prefix: Prefix = "!"
 
     @field_validator("channels", "moderator_roles")
     @classmethod
     def _unique(cls, ids: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(dict.fromkeys(ids))
-
-    @field_validator("prefix")
-    @classmethod
-    def _typeable(cls, prefix: str) -> str:
-        problem = prefix_problem(prefix)
-        if problem:
-            raise ValueError(problem)
-        return prefix
 
 
 class SettingRefused(Exception):
