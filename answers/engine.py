@@ -1,10 +1,13 @@
-"""The search engine: a corpus, its tokenizer and its compiled BM25 index, answering queries with cited passages."""
+"""Answers: a question in, cited passages out, by the answer policy over the retrieval core (index/paragraphs.py).
+
+The policy reads the question (answers/questions.py), ranks quoted phrases, quotations (who said …) and dated
+passages (when …) first, refuses a question the best passage barely touches and cuts passages far weaker than the
+first (answers/coverage.py). Scores themselves are plain BM25, equal to rank-bm25's.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import weakref
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -14,19 +17,17 @@ from answers.coverage import AnswerRule, CutRule, StrengthJudge, framing_terms, 
 from answers.questions import Reading, asks_when, mentions_a_time, read_question
 from answers.snippets import Span, best_fragment, format_fragment, highlight_spans
 from corpus.models import Article, Paragraph
-from index.bm25 import BM25Params, CompiledIndex
-from index.tokenizer import Tokenizer, TokenizerSettings
+from index.bm25 import BM25Params
+from index.paragraphs import IndexSettings, ParagraphIndex, ProgressCallback
+from index.tokenizer import TokenizerSettings
 from quotations.quote_book import QUOTE_CHECK_LIMIT, QuoteBook, query_weights, quoted_first
 from quotations.quotes import Quote
 
-ENGINE_FORMAT = 1
-# A quoted phrase is checked word by word on at most this many candidate paragraphs (best BM25 first).
-PHRASE_CHECK_LIMIT = 2_000
 # `when …` questions: how many of the best passages are looked at for one that says when.
 WHEN_CHECK_LIMIT = 10
 # Passages ranked beyond those asked for, so that a page stays full when the cut of weak passages skips a few.
 CUT_DEPTH_MARGIN = 10
-ProgressCallback = Callable[[int, int], None]
+__all__ = ["EngineSettings", "Hit", "NoMatch", "ProgressCallback", "Ranking", "SearchEngine", "SearchResult"]
 
 
 class NoMatch(Enum):
@@ -45,19 +46,19 @@ class NoMatch(Enum):
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Everything that changes how paragraphs are indexed and scored."""
+    """The index's settings (tokenizer, BM25) and the answer policy's."""
 
     tokenizer: TokenizerSettings = field(default_factory=TokenizerSettings)
     bm25: BM25Params = field(default_factory=BM25Params)
-    # Not part of the fingerprint: they change which answers are given, not the index (answers/coverage.py).
+    # Not part of the index: they change which answers are given, not the index (answers/coverage.py).
     read_questions: bool = True  # a question's frame and framing words are not searched for (answers/questions.py)
     answer_rule: AnswerRule = field(default_factory=AnswerRule)  # when a question is refused
     cut: CutRule = field(default_factory=CutRule)  # which passages are too weak to show
 
-    def fingerprint(self) -> str:
-        """A short hash that changes whenever tokenization or scoring would change."""
-        tokenizer = Tokenizer(self.tokenizer).fingerprint
-        return hashlib.sha256(f"{ENGINE_FORMAT}|{tokenizer}|{self.bm25.fingerprint}".encode()).hexdigest()[:16]
+    @property
+    def index(self) -> IndexSettings:
+        """The part of the settings that the saved index depends on."""
+        return IndexSettings(self.tokenizer, self.bm25)
 
 
 @dataclass(frozen=True)
@@ -119,57 +120,30 @@ class Ranking:
 class SearchEngine:
     """Answers queries over every paragraph of a corpus; immutable, so it can be swapped atomically on reload."""
 
-    def __init__(self, articles: Sequence[Article], settings: EngineSettings, index: CompiledIndex) -> None:
-        self.articles = tuple(articles)
+    def __init__(self, paragraphs: ParagraphIndex, settings: EngineSettings) -> None:
+        if paragraphs.settings != settings.index:
+            raise ValueError("the paragraph index was built with other tokenizer or BM25 settings")
+        self.paragraphs = paragraphs
         self.settings = settings
-        self.tokenizer = Tokenizer(settings.tokenizer)
-        self.index = index
-        counts = np.array([len(article.paragraphs) for article in self.articles], dtype=np.int64)
-        self._doc_starts = np.concatenate(([0], np.cumsum(counts)))
-        if index.doc_count != int(self._doc_starts[-1]):
-            raise ValueError(f"index has {index.doc_count} paragraphs, the corpus {int(self._doc_starts[-1])}")
-        # Found per article on first need. The book reaches back through a weak reference: a cycle would keep every
-        # replaced engine (and its memory-mapped index) alive once the bot freezes long-lived objects after a reload.
-        self.quotes = QuoteBook(self.articles, _weakly(self._paragraphs_with))
+        self.articles = paragraphs.articles
+        self.index = paragraphs.index
+        self.tokenizer = paragraphs.tokenizer
+        self.locate = paragraphs.locate
+        self.place = paragraphs.place
+        # Each article's quotations, found on first need; the book reads the paragraphs, never this engine.
+        self.quotes = QuoteBook(self.articles, paragraphs.paragraphs_with)
 
     @classmethod
     def build(
         cls, articles: Sequence[Article], settings: EngineSettings, progress: ProgressCallback | None = None
     ) -> SearchEngine:
-        """Tokenize every paragraph and compile the index (CPU-bound: call it off the event loop)."""
-        tokenizer = Tokenizer(settings.tokenizer)
-        total = sum(len(article.paragraphs) for article in articles)
-        docs: list[list[str]] = []
-        for article in articles:
-            docs.extend(tokenizer.terms(paragraph.text) for paragraph in article.paragraphs)
-            if progress:
-                progress(len(docs), total)
-        return cls(articles, settings, CompiledIndex.build(docs, settings.bm25))
+        """Index every paragraph (CPU-bound: call it off the event loop) and answer over it."""
+        return cls(ParagraphIndex.build(articles, settings.index, progress), settings)
 
     @property
     def paragraph_count(self) -> int:
         """How many paragraphs are indexed."""
-        return int(self._doc_starts[-1])
-
-    def locate(self, doc: int) -> tuple[Article, Paragraph]:
-        """The article and paragraph of an index document number."""
-        article_index = int(np.searchsorted(self._doc_starts, doc, side="right")) - 1
-        article = self.articles[article_index]
-        return article, article.paragraphs[doc - int(self._doc_starts[article_index])]
-
-    def place(self, doc: int) -> tuple[int, int, str]:
-        """(article position, paragraph number, paragraph text) of an index document number."""
-        article_index = int(np.searchsorted(self._doc_starts, doc, side="right")) - 1
-        paragraph = self.articles[article_index].paragraphs[doc - int(self._doc_starts[article_index])]
-        return article_index, paragraph.number, paragraph.text
-
-    def _paragraphs_with(self, word: str) -> Iterator[tuple[int, str]]:
-        """(article position, text) of the paragraphs containing `word`, in corpus order."""
-        terms = self.tokenizer.terms(word)
-        if len(terms) == 1:
-            for doc in self.index.matching_docs(terms[0]):  # read lazily: the caller stops at the first full name
-                article_index, _, text = self.place(int(doc))
-                yield article_index, text
+        return self.paragraphs.paragraph_count
 
     def search(self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False) -> SearchResult:
         """The passages best matching `query`, `limit` from `offset`; quoted phrases rank exact matches first.
@@ -227,7 +201,7 @@ class SearchEngine:
         wanted = depth + CUT_DEPTH_MARGIN
         wanted = max(wanted, QUOTE_CHECK_LIMIT) if quotes_first else max(wanted, WHEN_CHECK_LIMIT) if when else wanted
         ranked = self.index.top_k(parsed.terms, wanted)
-        phrase_docs = self._phrase_docs(parsed.phrases, parsed.terms)
+        phrase_docs = self.paragraphs.phrase_docs(parsed.phrases, parsed.terms)
         if phrase_docs:
             phrase_set = set(phrase_docs)
             phrase_scores = self.index.scores(parsed.terms, np.array(phrase_docs, dtype=np.int64))
@@ -295,42 +269,3 @@ class SearchEngine:
         article, paragraph = self.locate(doc)
         spans = tuple(highlight_spans(self.tokenizer.tokens(paragraph.text), terms))
         return Hit(article, paragraph, float(score), spans, phrase_match, quote)
-
-    def _phrase_docs(self, phrases: Sequence[Sequence[str]], terms: Sequence[str]) -> list[int]:
-        """Documents that contain every quoted phrase word for word, in index order."""
-        if not phrases:
-            return []
-        candidates: np.ndarray | None = None
-        for term in {term for phrase in phrases for term in phrase}:
-            docs = self.index.matching_docs(term)
-            candidates = docs if candidates is None else np.intersect1d(candidates, docs, assume_unique=True)
-        if candidates is None or candidates.size == 0:
-            return []
-        if candidates.size > PHRASE_CHECK_LIMIT:
-            scores = self.index.scores(terms, candidates)
-            candidates = np.sort(candidates[np.argsort(-scores, kind="stable")[:PHRASE_CHECK_LIMIT]])
-        found = []
-        for doc in candidates.tolist():
-            _, paragraph = self.locate(doc)
-            tokens = self.tokenizer.tokens(paragraph.text)
-            if all(_contains_phrase(tokens, phrase) for phrase in phrases):
-                found.append(doc)
-        return found
-
-
-def _contains_phrase(tokens: Sequence, phrase: Sequence[str]) -> bool:
-    """Whether the phrase's terms occur at consecutive kept positions (stop words between them are skipped)."""
-    terms = [token.term for token in tokens]
-    width = len(phrase)
-    return any(terms[i : i + width] == list(phrase) for i in range(len(terms) - width + 1))
-
-
-def _weakly(method: Callable[[str], Iterator[tuple[int, str]]]) -> Callable[[str], Iterator[tuple[int, str]]]:
-    """`method`, called through a weak reference to its object (nothing, once the object is gone)."""
-    reference = weakref.WeakMethod(method)
-
-    def call(word: str) -> Iterator[tuple[int, str]]:
-        bound = reference()
-        return bound(word) if bound is not None else iter(())
-
-    return call

@@ -24,6 +24,7 @@ from bench.synthetic import make_corpus
 from bot.core.settings import SearchSettings
 from corpus.models import Article, Paragraph
 from index.bm25 import CompiledIndex
+from index.paragraphs import ParagraphIndex
 from index.tokenizer import Tokenizer
 
 ARTICLES = 100
@@ -66,8 +67,8 @@ def main() -> None:
     index = CompiledIndex.build([tokenizer.terms(p.text) for a in articles for p in a.paragraphs], shipped.bm25)
     print(f"{index.doc_count:,} paragraphs indexed in {time.perf_counter() - started:.1f} s")
     engines = {
-        "plain BM25": SearchEngine(articles, plain, index),
-        "shipped policy": SearchEngine(articles, shipped, index),
+        "plain BM25": SearchEngine(ParagraphIndex(articles, plain.index, index), plain),
+        "shipped policy": SearchEngine(ParagraphIndex(articles, shipped.index, index), shipped),
     }
     for engine in engines.values():
         timings(engine, questions[:100])  # warm-up: tokenizer caches, page cache

@@ -32,13 +32,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from answers.coverage import AnswerRule, CutRule, framing_terms, profile
 from answers.engine import EngineSettings, SearchEngine
-from bench.eval_variants import WEAK_QUESTIONS
-from bench.protocol_data import SHARED_DATASETS, Collection, QuerySet, absent_article_sets, query_sets, story_collection
+from bench.protocol_data import (
+    SHARED_DATASETS,
+    WEAK_QUESTIONS,
+    Collection,
+    QuerySet,
+    absent_article_sets,
+    query_sets,
+    story_collection,
+)
 from bot.core.settings import SearchSettings
 from evaluation.metrics import evaluate
 from index.bm25 import BM25Params, CompiledIndex
+from index.paragraphs import ParagraphIndex
 from index.tokenizer import Tokenizer
-from tests.test_story_questions import QUESTIONS
+from testing.story_questions import QUESTIONS
 
 DEPTH = 100
 REFERENCE = EngineSettings(bm25=BM25Params(k1=1.5, b=0.75), read_questions=False)
@@ -63,7 +71,7 @@ class Engines:
         key = (collection.name, tokenizer.fingerprint, settings.bm25.fingerprint)
         if key not in self._indexes:
             self._indexes[key] = CompiledIndex.build(collection.terms(tokenizer), settings.bm25)
-        return SearchEngine(collection.articles, settings, self._indexes[key])
+        return SearchEngine(ParagraphIndex(collection.articles, settings.index, self._indexes[key]), settings)
 
 
 def ranking_metrics(engines: Engines, query_set: QuerySet, settings: EngineSettings) -> dict[str, float]:

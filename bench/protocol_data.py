@@ -28,11 +28,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.core.settings import BUNDLED_CORPUS
 from corpus import load_corpus
 from corpus.models import Article, Paragraph
+from evaluation.beir import as_articles
 from index.tokenizer import Tokenizer
 
 SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 SEED = 20240731  # fixed before any figure was looked at; the split never changes
 STORY = "story"
+# Questions the story cannot answer: the no-answer rule should refuse them (a sanity set, never tuned on).
+WEAK_QUESTIONS = (
+    "what is the weather like in Paris today",
+    "how much does a new car cost",
+    "who won the football game last night",
+    "what did Harris eat for breakfast",
+    "what does the president think about climate change",
+    "recipe for chocolate cake with border",
+    "who is the best basketball player",
+    "what time does the store open",
+    "how do I reset my password",
+    "Harris favourite movie",
+    "what is Harris's favourite movie",
+    "did Harris visit Paris",
+    "stock market crash border",
+    "who said border czr",
+)
 
 
 @dataclass
@@ -113,17 +131,9 @@ def squad_halves(root: Path) -> tuple[dict[str, list[str]], Collection, dict[str
 
 
 def abstracts(root: Path, name: str) -> Collection:
-    """A BEIR collection of abstracts, each one article of one paragraph (title, then text)."""
-    articles, ids = [], []
-    for record in _jsonl(root / name / "corpus.jsonl"):
-        text = "\n".join(part for part in (record.get("title") or "", record["text"]) if part.strip()) or "(empty)"
-        articles.append(
-            Article(
-                id=record["_id"], title=record["_id"], paragraphs=(Paragraph(number=1, text=text),), file=Path(name)
-            )
-        )
-        ids.append(record["_id"])
-    return Collection(name, articles, ids)
+    """A BEIR collection of abstracts, each one article of one paragraph (title, then text), as `bot eval` reads it."""
+    corpus = {r["_id"]: (r.get("title") or "", r["text"]) for r in _jsonl(root / name / "corpus.jsonl")}
+    return Collection(name, as_articles(corpus, Path(name)), list(corpus))
 
 
 def story_collection() -> Collection:

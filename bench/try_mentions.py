@@ -27,7 +27,7 @@ from index.bm25 import CompiledIndex
 from index.tokenizer import Tokenizer
 from quotations.attribution import Narrative
 from quotations.quotes import mask, quote_spans
-from tests.test_story_questions import QUESTIONS
+from testing.story_questions import QUESTIONS
 
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 

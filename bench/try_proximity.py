@@ -22,7 +22,7 @@ from answers.questions import read_question
 from bench.protocol import DEPTH, Engines, shipped, table
 from bench.protocol_data import SHARED_DATASETS, QuerySet, query_sets
 from evaluation.metrics import evaluate
-from tests.test_story_questions import QUESTIONS
+from testing.story_questions import QUESTIONS
 
 RERANKED, WINDOW = 30, 8
 WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0)

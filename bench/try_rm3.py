@@ -25,7 +25,7 @@ from answers.questions import read_question
 from bench.protocol import DEPTH, Engines, shipped, table
 from bench.protocol_data import SHARED_DATASETS, QuerySet, query_sets
 from evaluation.metrics import evaluate
-from tests.test_story_questions import QUESTIONS
+from testing.story_questions import QUESTIONS
 
 DOCS, TERMS, CANDIDATES = 10, 10, 1000
 VARIANTS = [(None, 0)] + [(original, min_terms) for original in (0.5, 0.7, 0.9) for min_terms in (1, 6)]

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.fields import slugify
 from corpus.loaders import SUPPORTED_SUFFIXES, read_file
 from corpus.models import Article, CorpusFileError
+from storage.collector import collector_paused
 
 
 @dataclass(frozen=True)
@@ -138,22 +136,6 @@ def load_corpus(directory: Path, *, max_bytes: int) -> CorpusLoad:
                 articles.append(article)
     articles.sort(key=lambda article: article.id)
     return CorpusLoad(tuple(articles), tuple(errors), tuple(skipped))
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while loading.
-
-    Loading creates millions of long-lived objects (a model per paragraph) and next to no cyclic garbage; the collector
-    would otherwise walk the growing heap again and again, which took as long as the loading itself.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from corpus.files import BACKUP_DIRECTORY, atomic_write, fsync_directory, kept_name, move_to_trash
+from corpus.files import BACKUP_DIRECTORY, kept_name, move_to_trash
+from storage.durable_files import atomic_write, fsync_directory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from corpus.loaders import SUPPORTED_SUFFIXES, article_id_for, parse_file
 from corpus.models import Article, CorpusFileError
+from storage.durable_files import atomic_write, fsync_directory
 
 # Names Windows reserves: a file called `CON.txt` cannot be copied to a Windows machine for backup.
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -112,34 +113,6 @@ def move_to_trash(file: Path, corpus_dir: Path, state_dir: Path) -> Path:
         file.unlink()
     fsync_directory(corpus_dir)
     return destination
-
-
-def atomic_write(target: Path, data: bytes) -> None:
-    """Write `data` to `target` so that a crash leaves either the old file or the new one, never half of it."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        write_durably(temporary, data)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    fsync_directory(target.parent)
-
-
-def write_durably(path: Path, data: bytes) -> None:
-    """Write `data` to `path` and fsync it (not atomic on its own: see `atomic_write`)."""
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a directory's entries (new, renamed or deleted files) durable."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _same_device(file: Path, directory: Path) -> bool:

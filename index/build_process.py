@@ -16,8 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from answers.engine import EngineSettings
 from corpus import load_corpus
+from index.paragraphs import IndexSettings
 from index.store import load_or_build
 
 log = logging.getLogger(__name__)
@@ -28,14 +28,14 @@ CHILD_BUILD_TIMEOUT_SECONDS = 3_600
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def build_and_save(corpus_dir: Path, max_bytes: int, settings: EngineSettings, state_dir: Path) -> None:
+def build_and_save(corpus_dir: Path, max_bytes: int, settings: IndexSettings, state_dir: Path) -> None:
     """Load the corpus, then build and save its index unless the saved one already matches it."""
     loaded = load_corpus(corpus_dir, max_bytes=max_bytes)
     if not loaded.errors:  # a corpus with bad files is refused by the parent itself, with the errors
         load_or_build(loaded.articles, settings, state_dir)
 
 
-def build_in_child(corpus_dir: Path, max_bytes: int, settings: EngineSettings, state_dir: Path) -> bool:
+def build_in_child(corpus_dir: Path, max_bytes: int, settings: IndexSettings, state_dir: Path) -> bool:
     """Build and save the corpus's index in a child process and wait for it (call it off the event loop).
 
     Returns whether the child succeeded. If it did not, the caller's own `load_or_build` builds in-process:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from corpus.files import fsync_directory, write_durably
+from storage.durable_files import fsync_directory, write_durably
 
 try:
     import fcntl

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from answers.engine import EngineSettings, ProgressCallback, SearchEngine
 from corpus.models import Article
 from index.bm25 import CompiledIndex, IndexFormatError
+from index.paragraphs import IndexSettings, ParagraphIndex, ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -19,14 +19,14 @@ INDEX_DIRECTORY = "index"
 
 @dataclass(frozen=True)
 class Loaded:
-    """A ready engine and how it came to be: `loaded` from disk, or `built` with the reason."""
+    """A ready paragraph index and how it came to be: `loaded` from disk, or `built` with the reason."""
 
-    engine: SearchEngine
+    paragraphs: ParagraphIndex
     built: bool
     reason: str
 
 
-def index_key(articles: Sequence[Article], settings: EngineSettings) -> str:
+def index_key(articles: Sequence[Article], settings: IndexSettings) -> str:
     """The hash that a saved index must carry to be used: the articles' contents in order and the settings."""
     digest = hashlib.sha256(settings.fingerprint().encode())
     for article in articles:
@@ -41,7 +41,7 @@ def index_directory(state_dir: Path) -> Path:
 
 def load_or_build(
     articles: Sequence[Article],
-    settings: EngineSettings,
+    settings: IndexSettings,
     state_dir: Path,
     progress: ProgressCallback | None = None,
     *,
@@ -58,17 +58,19 @@ def load_or_build(
     if not force:
         try:
             index = CompiledIndex.load(directory, expected_key=key)
-            return Loaded(SearchEngine(articles, settings, index), built=False, reason="saved index matches the corpus")
+            return Loaded(
+                ParagraphIndex(articles, settings, index), built=False, reason="saved index matches the corpus"
+            )
         except IndexFormatError as error:
             reason = str(error)
             log.info("rebuilding the index: %s", reason)
-    engine = SearchEngine.build(articles, settings, progress)
-    save(engine, state_dir, key)
-    return Loaded(engine, built=True, reason=reason)
+    paragraphs = ParagraphIndex.build(articles, settings, progress)
+    save(paragraphs, state_dir, key)
+    return Loaded(paragraphs, built=True, reason=reason)
 
 
-def save(engine: SearchEngine, state_dir: Path, key: str | None = None) -> None:
-    """Persist the engine's index under the state directory (write, fsync, then switch atomically)."""
+def save(paragraphs: ParagraphIndex, state_dir: Path, key: str | None = None) -> None:
+    """Persist the paragraphs' index under the state directory (write, fsync, then switch atomically)."""
     directory = index_directory(state_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    engine.index.save(directory, key or index_key(engine.articles, engine.settings))
+    paragraphs.index.save(directory, key or index_key(paragraphs.articles, paragraphs.settings))

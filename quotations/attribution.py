@@ -32,7 +32,7 @@ from quotations.people import (
     SINGULAR_DETS,
     TITLES,
     People,
-    Token,
+    Piece,
     is_adverb,
     is_name,
     is_plural_group,
@@ -60,36 +60,42 @@ class Narrative:
         self.bounds: list[dict[int, list[int]]] = []  # per paragraph: sentence -> [first, last] token index
         for tokens in self.tokens:
             self.bounds.append({})
-            for n, token in enumerate(tokens):
-                self.bounds[-1].setdefault(token.sentence, [n, n])[1] = n
+            for index, token in enumerate(tokens):
+                self.bounds[-1].setdefault(token.sentence, [index, index])[1] = index
         self.named = [
-            (p, start, self.people.resolve(names))
-            for p, tokens in enumerate(self.tokens)
+            (paragraph, start, self.people.resolve(names))
+            for paragraph, tokens in enumerate(self.tokens)
             for names, _, start in name_runs(tokens)
             if self.people.is_person(names)
         ]
-        for p, tokens in enumerate(self.tokens):
-            for n, token in enumerate(tokens):
-                if n == self.lo(p, n):
-                    self._sentence_subject(p, n)
+        for paragraph, tokens in enumerate(self.tokens):
+            for index, token in enumerate(tokens):
+                if index == self.sentence_first(paragraph, index):
+                    self._sentence_subject(paragraph, index)
                 if not is_verb(token, FINITE):
                     continue
-                if found := self._before(p, n - 1, self.lo(p, n)):
-                    self.verb_subject[(p, n)] = self.add(found)
-                elif n > 0 and tokens[n - 1].low in ("and", "then") and (p, token.sentence) in self.sentence_subject:
-                    self.verb_subject[(p, n)] = self.sentence_subject[(p, token.sentence)]  # "…, then blamed Trump"
+                if found := self._before(paragraph, index - 1, self.sentence_first(paragraph, index)):
+                    self.verb_subject[(paragraph, index)] = self.add(found)
+                elif (
+                    index > 0
+                    and tokens[index - 1].low in ("and", "then")
+                    and (paragraph, token.sentence) in self.sentence_subject
+                ):
+                    self.verb_subject[(paragraph, index)] = self.sentence_subject[
+                        (paragraph, token.sentence)
+                    ]  # "…, then blamed Trump"
 
-    def lo(self, p: int, n: int) -> int:
-        """Index of the first token of token n's sentence."""
-        return self.bounds[p][self.tokens[p][n].sentence][0]
+    def sentence_first(self, paragraph: int, index: int) -> int:
+        """Index of the first token of the sentence of token `index`."""
+        return self.bounds[paragraph][self.tokens[paragraph][index].sentence][0]
 
-    def hi(self, p: int, n: int) -> int:
-        """Index of the last token of token n's sentence."""
-        return self.bounds[p][self.tokens[p][n].sentence][1]
+    def sentence_last(self, paragraph: int, index: int) -> int:
+        """Index of the last token of the sentence of token `index`."""
+        return self.bounds[paragraph][self.tokens[paragraph][index].sentence][1]
 
-    def token_at(self, p: int, offset: int) -> int:
+    def token_at(self, paragraph: int, offset: int) -> int:
         """Index of the token covering (or else last starting before) a character offset."""
-        return max(0, bisect_right(self.starts[p], offset) - 1)
+        return max(0, bisect_right(self.starts[paragraph], offset) - 1)
 
     def add(self, mention: Mention) -> Key:
         """Register a subject phrase (once per position) and return its key."""
@@ -98,41 +104,48 @@ class Narrative:
             self.mentions[key] = mention
         return key
 
-    def subject_of(self, p: int, v: int) -> Key | None:
-        """The subject of the speech verb at token v: its own for a finite verb; for a participle after a comma or
-        `by`, its clause's (the nearest earlier speech verb's, else the sentence's); right after a noun, that noun."""
-        tokens, lo = self.tokens[p], self.lo(p, v)
-        if is_verb(tokens[v], FINITE):
-            return self.verb_subject.get((p, v))
-        k = v - 1
-        while k >= lo and is_adverb(tokens[k]):
-            k -= 1
-        if k < lo or tokens[k].text == "," or tokens[k].low in CLAUSE_LINKS:
-            earlier = [n for n in range(lo, v) if (p, n) in self.verb_subject]
+    def subject_of(self, paragraph: int, verb_at: int) -> Key | None:
+        """The subject of the speech verb at token `verb_at`: its own for a finite verb; for a participle after a
+        comma or `by`, its clause's (the nearest earlier speech verb's, else the sentence's); right after a noun, that
+        noun."""
+        tokens, sentence_first = self.tokens[paragraph], self.sentence_first(paragraph, verb_at)
+        if is_verb(tokens[verb_at], FINITE):
+            return self.verb_subject.get((paragraph, verb_at))
+        scan = verb_at - 1
+        while scan >= sentence_first and is_adverb(tokens[scan]):
+            scan -= 1
+        if scan < sentence_first or tokens[scan].text == "," or tokens[scan].low in CLAUSE_LINKS:
+            earlier = [index for index in range(sentence_first, verb_at) if (paragraph, index) in self.verb_subject]
             return (
-                self.verb_subject[(p, earlier[-1])] if earlier else self.sentence_subject.get((p, tokens[v].sentence))
+                self.verb_subject[(paragraph, earlier[-1])]
+                if earlier
+                else self.sentence_subject.get((paragraph, tokens[verb_at].sentence))
             )
-        found = self._before(p, k, lo)  # "Trump’s attacks falsely casting her as …"
+        found = self._before(paragraph, scan, sentence_first)  # "Trump’s attacks falsely casting her as …"
         return self.add(found) if found else None
 
-    def _sentence_subject(self, p: int, n: int) -> None:
-        tokens, hi = self.tokens[p], self.hi(p, n)
-        sentence = tokens[n].sentence
-        while n <= hi and tokens[n].low in CONNECTIVES:
-            n += 2 if n < hi and tokens[n + 1].text == "," else 1
-        found = self.phrase_after(p, n, hi, people_only=True)
+    def _sentence_subject(self, paragraph: int, index: int) -> None:
+        tokens, sentence_last = self.tokens[paragraph], self.sentence_last(paragraph, index)
+        sentence = tokens[index].sentence
+        while index <= sentence_last and tokens[index].low in CONNECTIVES:
+            index += 2 if index < sentence_last and tokens[index + 1].text == "," else 1
+        found = self.phrase_after(paragraph, index, sentence_last, people_only=True)
         if found is None:
             return
-        self.sentence_subject[(p, sentence)] = self.add(found)
+        self.sentence_subject[(paragraph, sentence)] = self.add(found)
         if found.kind == "name":
-            while n <= hi and tokens[n].kind == "w" and (tokens[n].text in TITLES or is_name(tokens[n].text)):
-                n += 1
-            self._gender_from(found.words, tokens[n : hi + 1])
+            while (
+                index <= sentence_last
+                and tokens[index].kind == "w"
+                and (tokens[index].text in TITLES or is_name(tokens[index].text))
+            ):
+                index += 1
+            self._gender_from(found.words, tokens[index : sentence_last + 1])
 
-    def _gender_from(self, names: Sequence[str], rest: Sequence[Token]) -> None:
+    def _gender_from(self, names: Sequence[str], rest: Sequence[Piece]) -> None:
         """ "Kamala Harris went … at her rally": the first he/she/his/her after the subject, nobody else in between."""
-        for m, token in enumerate(rest):
-            after = rest[m + 1] if m + 1 < len(rest) else None
+        for ahead, token in enumerate(rest):
+            after = rest[ahead + 1] if ahead + 1 < len(rest) else None
             # "him", or "her" before a preposition or article ("asked her to"), is an object: often someone else.
             possessive_her = (
                 token.low == "her" and after is not None and after.kind == "w" and after.low not in DETS | PREPS
@@ -142,95 +155,107 @@ class Narrative:
             if token.low in GENDERED or token.kind == "q" or token.text[0].isupper() or token.low in ROLE_WORDS:
                 return
 
-    def phrase_after(self, p: int, n: int, hi: int, *, people_only: bool = False) -> Mention | None:
-        """The subject phrase starting at token n ("Both Trump campaign ads", "Vice President Kamala Harris")."""
-        tokens = self.tokens[p]
+    def phrase_after(
+        self, paragraph: int, index: int, sentence_last: int, *, people_only: bool = False
+    ) -> Mention | None:
+        """The subject phrase starting at token `index` ("Both Trump campaign ads", "Vice President Kamala Harris")."""
+        tokens = self.tokens[paragraph]
         end: int | None = None
-        for m in range(n, min(n + 5, hi + 1)):
-            word = tokens[m]
+        for ahead in range(index, min(index + 5, sentence_last + 1)):
+            word = tokens[ahead]
             if (
                 word.kind != "w"
                 or is_adverb(word)
-                or (m > n and word.low in DETS | PREPS | AUX | FINITE | CLAUSE_LINKS)
+                or (ahead > index and word.low in DETS | PREPS | AUX | FINITE | CLAUSE_LINKS)
             ):
                 break
             if is_speaker_noun(word.text) and word.text not in self.people.surnames and word.text not in TITLES:
-                end = m
+                end = ahead
         if end is None:
-            end = n
-            while end < hi and not POSSESSIVE.search(tokens[end].text) and is_name(tokens[end + 1].text):
+            end = index
+            while end < sentence_last and not POSSESSIVE.search(tokens[end].text) and is_name(tokens[end + 1].text):
                 if not (tokens[end].text in TITLES or is_name(tokens[end].text)):
                     break
                 end += 1
-        found = self._core(p, end, n) if n <= hi else None
-        if found is None or (found.start != tokens[n].start and tokens[n].text not in TITLES):
+        found = self._core(paragraph, end, index) if index <= sentence_last else None
+        if found is None or (found.start != tokens[index].start and tokens[index].text not in TITLES):
             return None
         return None if found.kind == "name" and people_only and not self.people.is_person(found.words) else found
 
-    def _before(self, p: int, k: int, lo: int) -> Mention | None:
-        """The subject phrase ending at token k, across two adverbs (`herself` noted) and an appositive."""
-        tokens = self.tokens[p]
+    def _before(self, paragraph: int, scan: int, sentence_first: int) -> Mention | None:
+        """The subject phrase ending at token `scan`, across two adverbs (`herself` noted) and an appositive."""
+        tokens = self.tokens[paragraph]
         for _ in range(2):
-            if k >= lo and is_adverb(tokens[k]):
-                if tokens[k].low in GENDERED and k > lo and is_name(tokens[k - 1].text):
-                    self.people.note_gender(self.people.resolve([tokens[k - 1].text]), GENDERED[tokens[k].low])
-                k -= 1
-        if k < lo or tokens[k].text != ",":
-            return self._core(p, k, lo)
-        comma = k - 1  # "Cris Ramon, an immigration consultant, told"
-        while comma >= lo and k - comma <= 12 and tokens[comma].kind == "w":
+            if scan >= sentence_first and is_adverb(tokens[scan]):
+                if tokens[scan].low in GENDERED and scan > sentence_first and is_name(tokens[scan - 1].text):
+                    self.people.note_gender(self.people.resolve([tokens[scan - 1].text]), GENDERED[tokens[scan].low])
+                scan -= 1
+        if scan < sentence_first or tokens[scan].text != ",":
+            return self._core(paragraph, scan, sentence_first)
+        comma = scan - 1  # "Cris Ramon, an immigration consultant, told"
+        while comma >= sentence_first and scan - comma <= 12 and tokens[comma].kind == "w":
             comma -= 1
-        if comma < lo or comma == k - 1 or tokens[comma].text != ",":
+        if comma < sentence_first or comma == scan - 1 or tokens[comma].text != ",":
             return None
-        found = self._core(p, comma - 1, lo)
+        found = self._core(paragraph, comma - 1, sentence_first)
         return found if found and found.kind in ("name", "thing") else None
 
-    def _core(self, p: int, k: int, lo: int) -> Mention | None:
-        tokens = self.tokens[p]
-        if k < lo or tokens[k].kind != "w":
+    def _core(self, paragraph: int, scan: int, sentence_first: int) -> Mention | None:
+        tokens = self.tokens[paragraph]
+        if scan < sentence_first or tokens[scan].kind != "w":
             return None
-        word = tokens[k]
+        word = tokens[scan]
         if word.low in PRONOUNS or word.low in ("another", "one"):
-            return Mention(p, word.start, "pronoun" if word.low in PRONOUNS else "another", (word.low,))
+            return Mention(paragraph, word.start, "pronoun" if word.low in PRONOUNS else "another", (word.low,))
         if not (is_speaker_noun(word.text) and word.text not in self.people.surnames):
-            n = k
+            index = scan
             while (
-                n > lo and tokens[n - 1].kind == "w" and (tokens[n - 1].text in TITLES or is_name(tokens[n - 1].text))
+                index > sentence_first
+                and tokens[index - 1].kind == "w"
+                and (tokens[index - 1].text in TITLES or is_name(tokens[index - 1].text))
             ):
-                if POSSESSIVE.search(tokens[n - 1].text):
+                if POSSESSIVE.search(tokens[index - 1].text):
                     break
-                n -= 1
-            names = [token for token in tokens[n : k + 1] if token.text not in TITLES]
+                index -= 1
+            names = [token for token in tokens[index : scan + 1] if token.text not in TITLES]
             if not is_name(word.text) or POSSESSIVE.search(word.text) or not names:
                 return None
-            return Mention(p, names[0].start, "name", tuple(token.text for token in names))
-        n, unsure = k, False
-        while n > lo and tokens[n - 1].kind == "w":
-            before = tokens[n - 1]
+            return Mention(paragraph, names[0].start, "name", tuple(token.text for token in names))
+        index, unsure = scan, False
+        while index > sentence_first and tokens[index - 1].kind == "w":
+            before = tokens[index - 1]
             if before.low in PREPS | AUX | FINITE | CLAUSE_LINKS or is_adverb(before):
                 break
-            if k - n == 4:
+            if scan - index == 4:
                 unsure = True  # no clear start within four words
                 break
-            n -= 1
+            index -= 1
             if before.low in DETS or POSSESSIVE.search(before.text):
                 break
-        mods = [token.text for token in tokens[n:k]]
+        mods = [token.text for token in tokens[index:scan]]
         det, owner = "", ()
-        if tokens[n].low in DETS:
-            det, mods = tokens[n].low, mods[1:]
-        elif POSSESSIVE.search(tokens[n].text) and is_name(tokens[n].text):
-            first = n
-            while first > lo and is_name(tokens[first - 1].text) and not POSSESSIVE.search(tokens[first - 1].text):
+        if tokens[index].low in DETS:
+            det, mods = tokens[index].low, mods[1:]
+        elif POSSESSIVE.search(tokens[index].text) and is_name(tokens[index].text):
+            first = index
+            while (
+                first > sentence_first
+                and is_name(tokens[first - 1].text)
+                and not POSSESSIVE.search(tokens[first - 1].text)
+            ):
                 first -= 1
-            owner, mods, n = tuple(POSSESSIVE.sub("", token.text) for token in tokens[first : n + 1]), mods[1:], first
+            owner, mods, index = (
+                tuple(POSSESSIVE.sub("", token.text) for token in tokens[first : index + 1]),
+                mods[1:],
+                first,
+            )
         if unsure or (det in SINGULAR_DETS and is_plural_group(word.text)):  # "in a move critics say": just "critics"
-            det, owner, mods, n = "", (), [], k
-        found = Mention(p, tokens[n].start, "thing", tuple(mods), word.text, det, owner)
-        if n - 2 >= lo and tokens[n - 1].low in ("in", "of", "from", "on", "at", "for"):
-            outer = self._core(p, n - 2, lo)  # "the voiceover in the video"
+            det, owner, mods, index = "", (), [], scan
+        found = Mention(paragraph, tokens[index].start, "thing", tuple(mods), word.text, det, owner)
+        if index - 2 >= sentence_first and tokens[index - 1].low in ("in", "of", "from", "on", "at", "for"):
+            outer = self._core(paragraph, index - 2, sentence_first)  # "the voiceover in the video"
             if outer is not None and outer.kind == "thing" and outer.of is None:
-                return replace(outer, prep=tokens[n - 1].low, of=found)
+                return replace(outer, prep=tokens[index - 1].low, of=found)
         return found
 
     def resolve_all(self) -> None:
@@ -265,8 +290,8 @@ class Narrative:
             return Entity(render(mention, self.people, self.masked), False, is_plural_group(mention.head))
         pronoun = mention.words[0]
         if pronoun in ("it", "they"):
-            return next((e for e in recent if not e.person and e.plural == (pronoun == "they")), None)
-        for entity in (e for e in recent if e.person):
+            return next((known for known in recent if not known.person and known.plural == (pronoun == "they")), None)
+        for entity in (known for known in recent if known.person):
             known = self.people.gender.get(entity.name, "?")
             if known == PRONOUNS[pronoun]:
                 return entity

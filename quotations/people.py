@@ -65,7 +65,7 @@ ROLE_WORDS = _words("president vice senator governor official aide adviser minis
 PLAIN_ADJECTIVES = _words("new old latest recent first last other same short long second third previous next")
 
 
-class Token(NamedTuple):
+class Piece(NamedTuple):
     """A word (w), quote marks or masked quotation (q), sentence-ending (s) or other (p) punctuation."""
 
     kind: str
@@ -79,9 +79,9 @@ class Token(NamedTuple):
         return self.text.lower()
 
 
-def tokenize(masked: str) -> list[Token]:
+def tokenize(masked: str) -> list[Piece]:
     """Tokens of a masked paragraph, numbered by sentence (closing marks after a full stop stay in its sentence)."""
-    tokens: list[Token] = []
+    tokens: list[Piece] = []
     sentence, pending = 0, False
     for match in TOKEN.finditer(masked):
         kind, text = match.lastgroup or "p", match.group()
@@ -91,7 +91,7 @@ def tokenize(masked: str) -> list[Token]:
             pending = False
         initial = bool(tokens) and tokens[-1].kind == "w" and len(tokens[-1].text) == 1 and tokens[-1].text.isupper()
         pending = pending or (kind == "s" and not initial)
-        tokens.append(Token(kind, text, match.start(), sentence))
+        tokens.append(Piece(kind, text, match.start(), sentence))
     return tokens
 
 
@@ -100,12 +100,12 @@ def is_name(word: str) -> bool:
     return word not in NOT_NAMES and NAME_WORD.fullmatch(POSSESSIVE.sub("", word)) is not None
 
 
-def is_verb(token: Token, verbs: frozenset[str]) -> bool:
+def is_verb(token: Piece, verbs: frozenset[str]) -> bool:
     """A lower-case word among `verbs` ("States" in "United States" is not one)."""
     return token.kind == "w" and token.text.islower() and token.low in verbs
 
 
-def is_adverb(token: Token) -> bool:
+def is_adverb(token: Piece) -> bool:
     """An adverb that may stand between a subject and its verb (`also`, `then`, `herself`, `repeatedly`)."""
     return token.kind == "w" and (token.low in ADVERBS or (token.text.islower() and token.low.endswith("ly")))
 
@@ -121,7 +121,7 @@ def is_plural_group(head: str) -> bool:
     return head.lower().endswith("s") and head.lower() not in SPEAKER_NOUNS and is_speaker_noun(head)
 
 
-def name_runs(tokens: Sequence[Token]) -> list[tuple[tuple[str, ...], tuple[str, ...], int]]:
+def name_runs(tokens: Sequence[Piece]) -> list[tuple[tuple[str, ...], tuple[str, ...], int]]:
     """Capitalised sequences as (name words, titles, offset of the first name word); a possessive ends one."""
     runs = []
     n = 0
@@ -155,7 +155,7 @@ class People:
     A full name counts when a title precedes it, its surname is also used alone, or `known_names` has it.
     """
 
-    def __init__(self, token_lists: Sequence[Sequence[Token]], known_names: Iterable[str]) -> None:
+    def __init__(self, token_lists: Sequence[Sequence[Piece]], known_names: Iterable[str]) -> None:
         runs = [run for tokens in token_lists for run in name_runs(tokens)]
         singles = {names[0] for names, _, _ in runs if len(names) == 1}
         self.titled = {names[0] for names, titles, _ in runs if len(names) == 1 and titles}

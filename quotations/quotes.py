@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from quotations.attribution import Narrative
-from quotations.speakers import Attributor, Span, first_char, mask, trim
+from quotations.speakers import Attributor, QuotationSpan, first_char, mask, trim
 
 __all__ = ["Quote", "find_quotes", "people_in", "quote_spans", "quotes_containing"]
 
@@ -53,7 +53,7 @@ def find_quotes(paragraphs: Sequence[str], *, known_names: Iterable[str] = ()) -
     `known_names` are full names from the story's other articles (see `people_in`), for an article that gives only
     a surname ("President Biden" is "Joe Biden" when another article says so).
     """
-    spans: list[Span] = []
+    spans: list[QuotationSpan] = []
     chain_start: int | None = None
     for number, text in enumerate(paragraphs):
         following = paragraphs[number + 1] if number + 1 < len(paragraphs) else ""
@@ -65,7 +65,7 @@ def find_quotes(paragraphs: Sequence[str], *, known_names: Iterable[str] = ()) -
             runs_on = closed is None and depth == 0 and _opens_with(following, kind)
             # Only a paragraph's opening quotation can continue the previous paragraph's.
             chain = continuing if continuing is not None and opened == first_char(text) else len(spans)
-            spans.append(Span(number, opened, closed, start, end, depth, chain, runs_on))
+            spans.append(QuotationSpan(number, opened, closed, start, end, depth, chain, runs_on))
             if runs_on:
                 chain_start = chain
     speakers = Attributor(paragraphs, spans, known_names).speakers()

@@ -34,7 +34,7 @@ Quotation = tuple[int, int | None, int, str]  # opening mark, closing mark (None
 
 
 @dataclass(frozen=True)
-class Span:
+class QuotationSpan:
     """Where one quotation (or one paragraph's part of it) is."""
 
     paragraph: int  # 0-based
@@ -76,15 +76,15 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
 class Attributor:
     """Applies the attribution rules (module docstring) to one article's quotations."""
 
-    def __init__(self, paragraphs: Sequence[str], spans: Sequence[Span], known_names: Iterable[str]) -> None:
+    def __init__(self, paragraphs: Sequence[str], spans: Sequence[QuotationSpan], known_names: Iterable[str]) -> None:
         self.paragraphs, self.spans = paragraphs, spans
         outer: list[list[Quotation]] = [[] for _ in paragraphs]
         for span in spans:
             if span.depth == 0:
                 outer[span.paragraph].append((span.opened, span.closed, 0, ""))
-        masked = [mask(text, outer[n]) for n, text in enumerate(paragraphs)]
+        masked = [mask(text, outer[index]) for index, text in enumerate(paragraphs)]
         self.narrative = Narrative(masked, known_names)
-        self.chains: dict[int, list[Span]] = {}
+        self.chains: dict[int, list[QuotationSpan]] = {}
         for span in spans:
             if span.depth == 0:
                 self.chains.setdefault(span.chain, []).append(span)
@@ -122,98 +122,108 @@ class Attributor:
             for span in self.spans
         ]
 
-    def _words(self, span: Span) -> int:
+    def _words(self, span: QuotationSpan) -> int:
         return len(WORDS.findall(self.paragraphs[span.paragraph][span.start : span.end]))
 
-    def _direct(self, span: Span) -> bool:
+    def _direct(self, span: QuotationSpan) -> bool:
         """Starts a sentence, or follows a colon or a speech verb (`said,`, `stating:`, `concluding with:`)."""
-        p = span.paragraph
-        tokens, o = self.narrative.tokens[p], self.narrative.token_at(p, span.opened)
-        if o == self.narrative.lo(p, o) or tokens[o - 1].text == ":" or is_verb(tokens[o - 1], FINITE | PARTICIPLES):
+        paragraph = span.paragraph
+        tokens, opened_at = self.narrative.tokens[paragraph], self.narrative.token_at(paragraph, span.opened)
+        if (
+            opened_at == self.narrative.sentence_first(paragraph, opened_at)
+            or tokens[opened_at - 1].text == ":"
+            or is_verb(tokens[opened_at - 1], FINITE | PARTICIPLES)
+        ):
             return True
-        verb = tokens[o - 2] if o >= 2 and tokens[o - 1].text == "," else None
+        verb = tokens[opened_at - 2] if opened_at >= 2 and tokens[opened_at - 1].text == "," else None
         return verb is not None and (is_verb(verb, FINITE | PARTICIPLES) or verb.low == "with")
 
-    def _after(self, span: Span) -> Key | None:
+    def _after(self, span: QuotationSpan) -> Key | None:
         """`“…,” Harris said`, `“…,” said Harris`, `“…,” according to CNN`."""
-        p, narrative = span.paragraph, self.narrative
-        tokens = narrative.tokens[p]
-        t = narrative.token_at(p, span.closed) + 1 if span.closed is not None else len(tokens)
-        if t >= len(tokens):
+        paragraph, narrative = span.paragraph, self.narrative
+        tokens = narrative.tokens[paragraph]
+        after_at = narrative.token_at(paragraph, span.closed) + 1 if span.closed is not None else len(tokens)
+        if after_at >= len(tokens):
             return None
-        comma = tokens[t].text == ","
-        text = self.paragraphs[p][span.start : span.end]
+        comma = tokens[after_at].text == ","
+        text = self.paragraphs[paragraph][span.start : span.end]
         if not comma and text[-1] not in ATTRIBUTION_PUNCTUATION:
             return None  # "“…stop her.” The video …" starts a new sentence
-        t += comma
-        hi = narrative.hi(p, t) if t < len(tokens) else -1
-        if t > hi or tokens[t].kind != "w":
+        after_at += comma
+        sentence_last = narrative.sentence_last(paragraph, after_at) if after_at < len(tokens) else -1
+        if after_at > sentence_last or tokens[after_at].kind != "w":
             return None
-        if tokens[t].low == "according" and t < hi and tokens[t + 1].low == "to":
-            return self._source(p, t + 2, hi)
-        if is_verb(tokens[t], FINITE):
-            found = narrative.phrase_after(p, t + 1, hi)
+        if tokens[after_at].low == "according" and after_at < sentence_last and tokens[after_at + 1].low == "to":
+            return self._source(paragraph, after_at + 2, sentence_last)
+        if is_verb(tokens[after_at], FINITE):
+            found = narrative.phrase_after(paragraph, after_at + 1, sentence_last)
             return narrative.add(found) if found else None
-        for v in range(t, min(t + 16, hi + 1)):
-            if tokens[v].kind == "q":
+        for verb_at in range(after_at, min(after_at + 16, sentence_last + 1)):
+            if tokens[verb_at].kind == "q":
                 break
-            if (p, v) in narrative.verb_subject:
-                key = narrative.verb_subject[(p, v)]
-                first = next(n for n in range(t, v + 1) if tokens[n].text not in TITLES)  # "Vice President Kamala …"
-                return key if key == (p, tokens[first].start) else None
+            if (paragraph, verb_at) in narrative.verb_subject:
+                key = narrative.verb_subject[(paragraph, verb_at)]
+                first = next(
+                    index for index in range(after_at, verb_at + 1) if tokens[index].text not in TITLES
+                )  # "Vice President Kamala …"
+                return key if key == (paragraph, tokens[first].start) else None
         return None
 
-    def _according(self, span: Span) -> Key | None:
+    def _according(self, span: QuotationSpan) -> Key | None:
         """`Harris’s team … after ‘panicking’ when …, according to a new report.`"""
-        p, narrative = span.paragraph, self.narrative
-        tokens = narrative.tokens[p]
+        paragraph, narrative = span.paragraph, self.narrative
+        tokens = narrative.tokens[paragraph]
         if span.closed is None:
             return None
-        t = narrative.token_at(p, span.closed) + 1
-        hi = narrative.hi(p, t) if t < len(tokens) else -1
-        for a in range(t, hi):
-            if tokens[a].kind == "q":
+        after_at = narrative.token_at(paragraph, span.closed) + 1
+        sentence_last = narrative.sentence_last(paragraph, after_at) if after_at < len(tokens) else -1
+        for ahead in range(after_at, sentence_last):
+            if tokens[ahead].kind == "q":
                 return None  # another quotation comes first: the source may be its own
-            if tokens[a].low == "according" and tokens[a + 1].low == "to":
-                return self._source(p, a + 2, hi)
+            if tokens[ahead].low == "according" and tokens[ahead + 1].low == "to":
+                return self._source(paragraph, ahead + 2, sentence_last)
         return None
 
-    def _source(self, p: int, n: int, hi: int) -> Key | None:
+    def _source(self, paragraph: int, index: int, sentence_last: int) -> Key | None:
         """The source named after `according to`: a subject phrase, or a capitalised word (`according to CNN`)."""
         narrative = self.narrative
-        found = narrative.phrase_after(p, n, hi) if n <= hi else None
-        source = narrative.tokens[p][n] if n <= hi else None
+        found = narrative.phrase_after(paragraph, index, sentence_last) if index <= sentence_last else None
+        source = narrative.tokens[paragraph][index] if index <= sentence_last else None
         if found is None and source is not None and source.kind == "w" and source.text[0].isupper():
-            found = Mention(p, source.start, "name", (POSSESSIVE.sub("", source.text),))
+            found = Mention(paragraph, source.start, "name", (POSSESSIVE.sub("", source.text),))
         return narrative.add(found) if found else None
 
-    def _before(self, span: Span) -> Key | None:
+    def _before(self, span: QuotationSpan) -> Key | None:
         """`… said: ‘…’`, `when she said, “…”`, `concluding with: “…”`."""
-        p = span.paragraph
-        tokens, o = self.narrative.tokens[p], self.narrative.token_at(p, span.opened)
-        lo, k = self.narrative.lo(p, o), o - 1
-        if k >= lo and tokens[k].text in (":", ","):
-            k -= 1
-        if k >= lo and tokens[k].low == "with":
-            k -= 1
-        return self.narrative.subject_of(p, k) if k >= lo and is_verb(tokens[k], FINITE | PARTICIPLES) else None
+        paragraph = span.paragraph
+        tokens, opened_at = self.narrative.tokens[paragraph], self.narrative.token_at(paragraph, span.opened)
+        sentence_first, scan = self.narrative.sentence_first(paragraph, opened_at), opened_at - 1
+        if scan >= sentence_first and tokens[scan].text in (":", ","):
+            scan -= 1
+        if scan >= sentence_first and tokens[scan].low == "with":
+            scan -= 1
+        return (
+            self.narrative.subject_of(paragraph, scan)
+            if scan >= sentence_first and is_verb(tokens[scan], FINITE | PARTICIPLES)
+            else None
+        )
 
-    def _reported(self, span: Span) -> Key | None:
+    def _reported(self, span: QuotationSpan) -> Key | None:
         """The nearest speech or labelling verb before the quotation in its sentence: `critics say makes her ‘…’`."""
-        p = span.paragraph
-        tokens, o = self.narrative.tokens[p], self.narrative.token_at(p, span.opened)
-        for v in range(o - 1, self.narrative.lo(p, o) - 1, -1):
-            if is_verb(tokens[v], FINITE | PARTICIPLES):
-                return self.narrative.subject_of(p, v)
+        paragraph = span.paragraph
+        tokens, opened_at = self.narrative.tokens[paragraph], self.narrative.token_at(paragraph, span.opened)
+        for verb_at in range(opened_at - 1, self.narrative.sentence_first(paragraph, opened_at) - 1, -1):
+            if is_verb(tokens[verb_at], FINITE | PARTICIPLES):
+                return self.narrative.subject_of(paragraph, verb_at)
         return None
 
-    def _label_source(self, span: Span) -> str | None:
+    def _label_source(self, span: QuotationSpan) -> str | None:
         """`the Republican label “border czar”` → "Republicans"; `Trump’s nickname “…”` → Trump's full name."""
-        p = span.paragraph
-        tokens, o = self.narrative.tokens[p], self.narrative.token_at(p, span.opened)
-        if o < 2 or tokens[o - 1].low not in LABEL_NOUNS or tokens[o - 2].kind != "w":
+        paragraph = span.paragraph
+        tokens, opened_at = self.narrative.tokens[paragraph], self.narrative.token_at(paragraph, span.opened)
+        if opened_at < 2 or tokens[opened_at - 1].low not in LABEL_NOUNS or tokens[opened_at - 2].kind != "w":
             return None
-        word = tokens[o - 2].text
+        word = tokens[opened_at - 2].text
         if POSSESSIVE.search(word) and is_name(word):
             return self.narrative.people.resolve([POSSESSIVE.sub("", word)])
         if not (is_name(word) or word.isupper()):

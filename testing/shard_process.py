@@ -21,8 +21,8 @@ from discord.asset import Asset
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-import bot.core.cluster
-import bot.core.shard_claims
+import bot.store.cluster
+import bot.store.shard_claims
 from bot.discord.app import StoryBot
 from bot.terminal.cli import main
 
@@ -37,8 +37,8 @@ def point_at_emulator(base_url: str) -> None:
 def shorten_real_discord_waits(identify_spacing: float, claim_wait: float) -> None:
     """No 2 s wait for guilds after READY (the emulator sends them at once); IDENTIFY turns `identify_spacing` apart;
     a shard claimed by another process refused after `claim_wait` seconds."""
-    bot.core.cluster.IDENTIFY_SPACING_SECONDS = identify_spacing
-    bot.core.shard_claims.CLAIM_WAIT_SECONDS = claim_wait
+    bot.store.cluster.IDENTIFY_SPACING_SECONDS = identify_spacing
+    bot.store.shard_claims.CLAIM_WAIT_SECONDS = claim_wait
     original = StoryBot.__init__
 
     def quick_ready(self: StoryBot, *args: object, **options: object) -> None:

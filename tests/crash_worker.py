@@ -27,9 +27,9 @@ from bot.core.service import StoryService, engine_settings
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.store import GuildSettings, GuildSettingsStore
 from corpus import load_corpus
-from corpus.files import atomic_write
 from corpus.models import Article
 from index.store import index_key, save
+from storage.durable_files import atomic_write
 
 GUILDS = 4
 EXTRA_FILE = "extra.md"
@@ -110,9 +110,9 @@ def run_build(corpus: Path, state: Path, marks: Marks, base: int) -> None:
     variants = [tuple(a for a in loaded if a.file.name != EXTRA_FILE), loaded]
     for number in range(base, base + 10_000):
         articles = variants[number % 2]
-        key = index_key(articles, ENGINE_SETTINGS)
+        key = index_key(articles, ENGINE_SETTINGS.index)
         marks("begin", number, key)
-        save(SearchEngine.build(articles, ENGINE_SETTINGS), state, key)
+        save(SearchEngine.build(articles, ENGINE_SETTINGS).paragraphs, state, key)
         marks("done", number, key)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from answers.engine import SearchEngine
 from bot.core.service import engine_settings
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from corpus import load_corpus
@@ -26,10 +27,10 @@ def main(state: Path, worker: int, rounds: int) -> str:
     built = 0
     for number in range(rounds):
         mine = variants[(number + worker) % len(variants)]
-        loaded = load_or_build(mine, settings, state)
+        loaded = load_or_build(mine, settings.index, state)
         built += loaded.built
-        engine = loaded.engine
-        assert [a.id for a in engine.articles] == [a.id for a in mine], "the engine holds other articles"
+        engine = SearchEngine(loaded.paragraphs, settings)
+        assert [a.id for a in loaded.paragraphs.articles] == [a.id for a in mine], "the index holds other articles"
         assert engine.paragraph_count == sum(len(a.paragraphs) for a in mine)
         ids = {a.id for a in mine}
         assert all(hit.article.id in ids for hit in engine.search("border immigration", 5).hits)

@@ -128,7 +128,9 @@ def test_console_reload_shows_what_would_go_and_waits_for_confirm(tmp_path: Path
     still, _, rest = rest.partition("Reloaded in")
     assert "Wire story 1" in still, "nothing changed before the confirmation"
     assert "3 removed" in rest and "None of those words" in rest
-    assert rest.rstrip().endswith("Nothing to confirm: `!reload` asks first when it would remove several articles.")
+    assert rest.rstrip().endswith(
+        "Nothing to confirm: `!reload` asks first when it would remove or change several articles."
+    )
 
 
 def test_console_reload_on_a_full_state_disk_says_why_and_keeps_serving(

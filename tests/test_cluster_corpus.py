@@ -1,5 +1,5 @@
 """Corpus changes across a cluster, without Discord: two story services (two processes' worth: each its own state
-folder, one shared corpus folder, one PostgreSQL) kept in step by bot/core/cluster.py.
+folder, one shared corpus folder, one PostgreSQL) kept in step by bot/store/cluster.py.
 
 A change in one is followed by the other; a notification lost with a dropped LISTEN connection, or never sent,
 is caught up; two reloads at once end with both serving the folder; a change while the database is unreachable
@@ -19,10 +19,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.core.cluster import CorpusCoordinator, corpus_fingerprint
+from bot.core.questions import Question
 from bot.core.service import CorpusRefused, StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.store import GuildSettings
+from bot.store.cluster import CorpusCoordinator, corpus_fingerprint
 from bot.store.postgres import PostgresGuildStore
 from testing.postgres_server import PostgresServer
 from tests.test_store_postgres import terminate_connections
@@ -153,7 +154,7 @@ async def test_two_processes_reloading_at_once_both_serve_the_folder(
             assert a.serves(f"extra-{round_}") and b.serves(f"extra-{round_}")
             assert (await database_row(postgres_url))["fingerprint"] == wanted
         for one in (a, b):
-            assert one.service.search("zanzibarian ferries", 3).hits, "each index answers"
+            assert one.service.ask(Question("zanzibarian ferries"), 3).hits, "each index answers"
 
 
 @pytest.mark.asyncio

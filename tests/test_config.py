@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from bot.core.settings import BUNDLED_CORPUS, ConfigError, DiscordCredentials, load_settings
 
@@ -25,12 +26,15 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
     example = Path(__file__).resolve().parent.parent / "config.example.toml"
     settings = load_settings(example)
     text = example.read_text(encoding="utf-8")
-    for key in type(settings).model_fields:
+    for key, field in type(settings).model_fields.items():
         assert key in text, f"config.example.toml does not mention {key}"
-    for key in type(settings.search).model_fields:
-        assert key in text, f"config.example.toml does not mention search.{key}"
-    for key in type(settings.discord).model_fields:
-        assert key in text, f"config.example.toml does not mention discord.{key}"
+        table = getattr(settings, key)
+        if isinstance(table, BaseModel):
+            assert f"[{key}]" in text, f"config.example.toml has no [{key}] table"
+            for nested in type(table).model_fields:
+                assert nested in text, f"config.example.toml does not mention {key}.{nested}"
+        elif field.default is not None and not isinstance(field.default, Path):
+            assert f"{key} = " in text, f"config.example.toml does not show {key}'s default"
 
 
 def test_file_values_and_environment_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

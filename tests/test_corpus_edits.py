@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import corpus.edits
 import corpus.files
 import index.store
+import storage.durable_files
 from bot.core.service import CorpusRefused, NeedsConfirmation, StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from corpus import Corpus, load_corpus
@@ -162,7 +163,7 @@ def test_any_failure_of_the_reindex_puts_the_corpus_back(tmp_path: Path, monkeyp
     def broken_build(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in the index build")
 
-    monkeypatch.setattr(index.store.SearchEngine, "build", broken_build)
+    monkeypatch.setattr(index.store.ParagraphIndex, "build", broken_build)
     with pytest.raises(RuntimeError):
         asyncio.run(service.remove_article("feed-2"))
     with pytest.raises(RuntimeError):
@@ -176,14 +177,14 @@ def test_the_trash_on_a_full_disk_changes_nothing(tmp_path: Path, monkeypatch: p
     before = snapshot(service.settings.corpus_dir)
     two_volumes(monkeypatch)
     state = service.settings.state_dir.resolve()
-    real_write = corpus.files.write_durably
+    real_write = storage.durable_files.write_durably
 
     def full_state(path: Path, data: bytes) -> None:
         if path.resolve().is_relative_to(state):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_write(path, data)
 
-    monkeypatch.setattr(corpus.files, "write_durably", full_state)
+    monkeypatch.setattr(storage.durable_files, "write_durably", full_state)
     with pytest.raises(CorpusRefused) as refused:
         asyncio.run(service.remove_article("a"))
     assert str(refused.value) == (

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from answers.engine import SearchEngine
+from bot.core.questions import Question
 from bot.core.service import StoryService
 from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
 from corpus import load_corpus
@@ -125,7 +127,7 @@ def restart_answers_like_a_fresh_build(corpus: Path, state: Path) -> None:
     assert not [entry for entry in on_disk.skipped if entry.suffix == ".tmp"]
     service = StoryService.open(settings_for(corpus, state))
     assert service.load_errors == ()
-    assert answers(service.search) == fresh_answers(on_disk.articles)
+    assert answers(lambda query, limit: service.ask(Question(query), limit)) == fresh_answers(on_disk.articles)
 
 
 def marks_of(lines: list[str], word: str) -> list[int]:
@@ -146,7 +148,7 @@ def test_killed_index_saves_leave_the_old_or_the_new_index(worker: Worker, tmp_p
     prepare_corpus(corpus, extra=True)
     loaded = load_corpus(corpus, max_bytes=1_000_000).articles
     variants = {
-        index_key(v, ENGINE_SETTINGS): v for v in (tuple(a for a in loaded if a.file.name != EXTRA_FILE), loaded)
+        index_key(v, ENGINE_SETTINGS.index): v for v in (tuple(a for a in loaded if a.file.name != EXTRA_FILE), loaded)
     }
     committed: str | None = None
     for number, delay in rounds("build", 61, 0.45):
@@ -160,11 +162,11 @@ def test_killed_index_saves_leave_the_old_or_the_new_index(worker: Worker, tmp_p
         manifest, _ = load_arrays(index_directory(state), expected_key=None)
         assert manifest["key"] in possible, "the saved index is the last one saved or the one being saved"
         articles = variants[manifest["key"]]
-        reloaded = load_or_build(articles, ENGINE_SETTINGS, state)
+        reloaded = load_or_build(articles, ENGINE_SETTINGS.index, state)
         assert not reloaded.built, f"the surviving index must load as it is: {reloaded.reason}"
-        assert answers(reloaded.engine.search) == fresh_answers(articles)
+        assert answers(SearchEngine(reloaded.paragraphs, ENGINE_SETTINGS).search) == fresh_answers(articles)
         restart_answers_like_a_fresh_build(corpus, state)
-        committed = index_key(loaded, ENGINE_SETTINGS)  # the restart rebuilt for the whole corpus if needed
+        committed = index_key(loaded, ENGINE_SETTINGS.index)  # the restart rebuilt for the whole corpus if needed
     mid_save = ("writing index arrays", "not yet current", "switching CURRENT")
     assert any(any(step in point for step in mid_save) for point in KILL_POINTS["build"]), "no kill landed mid-save"
 

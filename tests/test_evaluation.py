@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.beir import BeirFormatError, load_beir
 from evaluation.metrics import (
-    BeirFormatError,
     evaluate,
-    load_beir,
     mrr_at_k,
     ndcg_at_k,
     recall_at_k,

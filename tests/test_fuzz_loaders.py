@@ -40,7 +40,7 @@ def check_outcome(name: str, data: bytes) -> list[Article] | CorpusFileError:
         # Everything downstream hashes and encodes the text: a loaded article must survive that.
         article.content_hash()
         article.model_dump_json()
-    index_key(articles, EngineSettings())
+    index_key(articles, EngineSettings().index)
     return articles
 
 
@@ -154,4 +154,4 @@ def test_a_fuzzed_file_on_disk_is_an_article_or_a_reported_error(tmp_path_factor
         assert str(error).startswith(path.name)
     scanned = load_corpus(directory, max_bytes=MAX_BYTES)
     assert len(scanned.articles) + len(scanned.errors) >= 1
-    index_key(scanned.articles, EngineSettings())
+    index_key(scanned.articles, EngineSettings().index)

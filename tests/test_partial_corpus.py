@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.questions import Question
 from bot.core.service import CorpusRefused, StoryService
 from bot.core.settings import Settings
 from corpus import load_corpus, parse_articles
@@ -93,7 +94,7 @@ def test_start_up_serves_the_good_records_and_logs_each_bad_line_then_reload_and
     assert any(m.startswith("skipped feed.jsonl:3: malformed JSON") for m in logged)
     assert any(m.startswith("skipped feed.jsonl:11: `title` is required") for m in logged)
     assert len(service.corpus) == 18
-    assert service.search("story 12 ferries", 1).hits[0].article.id == "feed-12"
+    assert service.ask(Question("story 12 ferries"), 1).hits[0].article.id == "feed-12"
 
     with pytest.raises(CorpusRefused) as refused:
         asyncio.run(service.reload())

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import bot.core.service
+from bot.core.questions import Question
 from bot.core.service import StoryService
 from bot.core.settings import BUNDLED_CORPUS, load_settings
 
@@ -27,7 +28,7 @@ def open_service(tmp_path: Path) -> StoryService:
 def test_a_reload_frees_the_engine_it_replaced(tmp_path: Path) -> None:
     service = open_service(tmp_path)
     for question, who in (("border czar", True), ("say it to my face", True), ("Biden assignment", False)):
-        assert service.search(question, 3, quotes_first=who).hits
+        assert service.ask(Question(question, who=who), 3).hits
     old = weakref.ref(service.engine)
     old_article = weakref.ref(service.engine.articles[0])
     (tmp_path / "corpus" / "harbour.txt").write_text(NEW_ARTICLE, encoding="utf-8")
@@ -47,8 +48,8 @@ def test_a_big_reload_builds_in_a_child_process_with_the_same_answers(
     monkeypatch.setattr(bot.core.service, "build_in_child", lambda *a: children.append(real_build(*a)) or children[-1])
     report = asyncio.run(service.reload())
     assert children == [True] and "1 added (harbour)" in report.summary
-    assert service.search("harbour master", 1).hits[0].article.id == "harbour"
-    assert service.search("border czar", 3).hits == service.engine.search("border czar", 3).hits
+    assert service.ask(Question("harbour master"), 1).hits[0].article.id == "harbour"
+    assert service.ask(Question("border czar"), 3).hits == service.engine.search("border czar", 3).hits
 
 
 def test_a_failed_child_build_falls_back_to_building_here(
@@ -62,4 +63,4 @@ def test_a_failed_child_build_falls_back_to_building_here(
         report = asyncio.run(service.reload())
     assert "child process failed" in caplog.text
     assert "1 added (harbour)" in report.summary
-    assert service.search("harbour master", 1).hits[0].article.id == "harbour"
+    assert service.ask(Question("harbour master"), 1).hits[0].article.id == "harbour"

@@ -9,9 +9,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-import bot.core.shard_claims
+import bot.store.shard_claims
 from bot.core.settings import Settings
-from bot.core.shard_claims import ShardClaim, ShardConflict
+from bot.store.shard_claims import ShardClaim, ShardConflict
 
 QUICK = 0.3  # seconds a claim waits for a taken shard before it is refused
 
@@ -73,7 +73,7 @@ async def test_processes_with_another_shard_count_are_refused(postgres_url: str)
 async def test_a_claim_lost_with_its_connection_is_taken_again(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.core.shard_claims, "WATCH_SECONDS", 0.1)
+    monkeypatch.setattr(bot.store.shard_claims, "WATCH_SECONDS", 0.1)
     claim = await ShardClaim.acquire(postgres_url, shards(2, [0]))
     try:
         admin = await asyncpg.connect(postgres_url)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.questions import Question
 from bot.core.service import StateDirectoryError, StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
@@ -22,7 +23,7 @@ def open_service(state: Path) -> StoryService:
 
 
 def border_czar_answer(service: StoryService) -> list[tuple[str, int]]:
-    return [(hit.article.id, hit.paragraph.number) for hit in service.search("border czar", 3).hits]
+    return [(hit.article.id, hit.paragraph.number) for hit in service.ask(Question("border czar"), 3).hits]
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.questions import Question
 from bot.core.service import StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from corpus.files import UploadRefused
@@ -102,7 +103,7 @@ async def test_a_hostile_upload_is_refused_and_changes_nothing(
 ) -> None:
     corpus = service.settings.corpus_dir
     before, outside_before = snapshot(corpus), outside_bytes(outside)
-    answer_before = [(hit.article.id, hit.paragraph.number) for hit in service.search("border czar", 3).hits]
+    answer_before = [(hit.article.id, hit.paragraph.number) for hit in service.ask(Question("border czar"), 3).hits]
 
     with pytest.raises(UploadRefused) as refused:
         await service.add_article(name, data, replace=replace)
@@ -113,7 +114,9 @@ async def test_a_hostile_upload_is_refused_and_changes_nothing(
     assert snapshot(corpus) == before, "the corpus folder is byte for byte as it was"
     assert outside_bytes(outside) == outside_before, "a symlink target is never written"
     assert not (service.settings.state_dir / "replaced").exists(), "nothing was backed up: nothing was replaced"
-    assert [(hit.article.id, hit.paragraph.number) for hit in service.search("border czar", 3).hits] == answer_before
+    assert [
+        (hit.article.id, hit.paragraph.number) for hit in service.ask(Question("border czar"), 3).hits
+    ] == answer_before
 
 
 @pytest.mark.asyncio

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from answers.engine import SearchResult
-from bot.core.presenting import NO_QUOTE_SENTENCE, passage_text, who_words
+from bot.core.presenting import NO_QUOTE_SENTENCE, passage_text
+from bot.core.questions import Question
 from bot.core.service import StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.terminal.cli import main
@@ -54,7 +55,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> StoryService:
 
 def who(service: StoryService, words: str, limit: int = 3, offset: int = 0) -> SearchResult:
     """The `who` command's search, as the console and Discord run it."""
-    return service.search(who_words(words), limit, offset, quotes_first=True)
+    return service.ask(Question.typed(words, who=True), limit, offset)
 
 
 @pytest.mark.parametrize(("words", "article", "paragraph", "speaker"), QUOTATIONS, ids=[q[0] for q in QUOTATIONS])
@@ -112,7 +113,7 @@ def test_a_quotation_holding_one_common_word_of_the_question_does_not_jump_the_q
 
 
 def test_ask_is_unchanged_by_quotations(service: StoryService) -> None:
-    result = service.search("say it to my face", 3)
+    result = service.ask(Question("say it to my face"), 3)
     assert result.quote_found is None
     assert all(hit.quote is None for hit in result.hits)
 

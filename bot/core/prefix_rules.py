@@ -8,6 +8,9 @@ leading `/` (Discord's slash-command picker takes it). Emoji are welcome, with t
 from __future__ import annotations
 
 import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 MAX_VISIBLE = 5  # characters a member sees (an emoji with its modifiers counts once)
 MAX_CODE_POINTS = 40  # what the database keeps at most (five family emoji of seven code points each fit)
@@ -75,3 +78,14 @@ def prefix_problem(prefix: str) -> str | None:
     if len(prefix) > MAX_CODE_POINTS:
         return f"A prefix is at most {MAX_CODE_POINTS} code points (this one has {len(prefix)}: fewer modifiers)."
     return None
+
+
+def _typeable(prefix: str) -> str:
+    problem = prefix_problem(prefix)
+    if problem:
+        raise ValueError(problem)
+    return prefix
+
+
+Prefix = Annotated[str, AfterValidator(_typeable)]
+"""A text-command prefix, validated by `prefix_problem` (the bot's default in config.toml and each guild's own)."""

@@ -1,32 +1,16 @@
-"""Wording shared by the terminal and Discord: citations, dates, help, and the honest "nothing found" sentences."""
+"""Wording shared by the terminal and Discord: citations, dates, and the honest "nothing found" sentences."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 
 from answers.engine import Hit, NoMatch, SearchResult
 from corpus.models import Article
 
-# (usage, what it does, who may use it) — one list, rendered by both front-ends.
-COMMAND_HELP: tuple[tuple[str, str, str], ...] = (
-    ("who said <words>", "find who said something: the quotation's passage, with its source", "everyone"),
-    ("ask <question>", "the passages that best answer a question (alias: search)", "everyone"),
-    ("sources", "list the articles of the story", "everyone"),
-    ("source <article>", "one article's details and link", "everyone"),
-    ("help", "this list", "everyone"),
-    ("reload", "rescan the corpus folder and rebuild the index", "moderators"),
-    ("article add [replace]", "add (or replace) an article from an attached file", "moderators"),
-    ("article add <url>", "add an article from its web address (the same address again replaces it)", "moderators"),
-    ("article remove <id>", "move an article to the trash and reindex", "moderators"),
-    ("config …", "channels, moderator roles, results per answer, prefix (see `config show`)", "admins"),
-)
-CONSOLE_ONLY_HELP = (("more", "the next page of the last answer", "terminal"),)
 NO_QUOTE_SENTENCE = "No quotation matches these words; the best passages instead:"
 UNATTRIBUTED = "(the article does not say who said it)"
 MIN_PASSAGE_CHARS = 40
-_WHO_SAID = re.compile(r"^\s*(?:who\s+)?(?:said|says|say)\b\s*", re.IGNORECASE)
 
 
 def format_date(moment: datetime | None) -> str | None:
@@ -62,12 +46,6 @@ def source_summary(article: Article) -> list[str]:
     """Lines describing one article for `source <article>`: title, facts, link."""
     facts = [f"{label}: {value}" for label, value in source_facts(article)]
     return [article.title, *facts] + ([f"link: {article.url}"] if article.url else [])
-
-
-def who_words(text: str) -> str:
-    """The words a who-said question asks about: `who said border czar` and `said border czar` → `border czar`;
-    `who said` alone → "" (the caller asks for words)."""
-    return _WHO_SAID.sub("", text, count=1).strip()
 
 
 def ask_for_words(example: str) -> str:

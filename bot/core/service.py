@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,40 +26,19 @@ from bot.core.operations import (
     require_corpus_folder,
     writing_state,
 )
+from bot.core.questions import Question
 from bot.core.settings import Settings
 from corpus import Corpus, CorpusFileError, diff_corpora, load_corpus
-from corpus.directory import collector_paused
 from corpus.edits import AppliedEdit, EditFailed, FileChangedOnDisk, FileEdit, apply_edit, current_bytes, undo_edit
 from corpus.files import plan_upload
 from corpus.models import Article
 from corpus.removal import RemovalRefused, plan_removal
 from index.build_process import CHILD_BUILD_MIN_PARAGRAPHS, build_in_child
 from index.store import load_or_build
+from storage.collector import collections_paused, settle_long_lived_objects
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def settle_long_lived_objects() -> None:
-    """Move everything alive now (the corpus and engine just loaded) out of the garbage collector's scans.
-
-    A big corpus is hundreds of thousands of objects that live until the next reload; left in the collected
-    generations, every full collection walks them all while holding the interpreter lock, which stalls the event
-    loop (bench/load_bot.py). They form no reference cycles, so when a reload drops them, reference counting still
-    frees them (tests/test_service_memory.py checks that an old engine is freed).
-    """
-    gc.freeze()
-
-
-@contextlib.contextmanager
-def collections_paused() -> Iterator[None]:
-    """No automatic garbage collection while a corpus loads (its fresh objects would trigger full collections that
-    stall the event loop), then settle what survived. Cyclic garbage made meanwhile is kept: a few objects a reload."""
-    with collector_paused():
-        try:
-            yield
-        finally:
-            settle_long_lived_objects()
 
 
 class CorpusRefused(Exception):
@@ -129,6 +107,19 @@ class ChangeReport:
     paragraphs: int
 
 
+def load_engine(
+    articles: Sequence[Article], settings: EngineSettings, state_dir: Path, progress: ProgressCallback | None = None
+) -> SearchEngine:
+    """The saved index when it matches the articles, else a new one built and saved; answering by `settings`."""
+    loaded = load_or_build(articles, settings.index, state_dir, progress)
+    paragraphs = loaded.paragraphs
+    verb = "built" if loaded.built else "loaded"
+    log.info(
+        "%s the index: %d articles, %d paragraphs (%s)", verb, len(articles), paragraphs.paragraph_count, loaded.reason
+    )
+    return SearchEngine(paragraphs, settings)
+
+
 def engine_settings(settings: Settings) -> EngineSettings:
     """The index settings selected by the bot's settings."""
     return settings.search.engine_settings()
@@ -167,16 +158,9 @@ class StoryService:
         if not loaded_corpus.articles:
             log.warning("the corpus folder %s holds no articles: every question will be told so", settings.corpus_dir)
         with writing_state(settings.state_dir, "the index"):
-            loaded = load_or_build(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
-        log.info(
-            "%s the index: %d articles, %d paragraphs (%s)",
-            "built" if loaded.built else "loaded",
-            len(loaded.engine.articles),
-            loaded.engine.paragraph_count,
-            loaded.reason,
-        )
+            engine = load_engine(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
         settle_long_lived_objects()
-        return cls(settings, loaded.engine, loaded_corpus.errors)
+        return cls(settings, engine, loaded_corpus.errors)
 
     @property
     def engine(self) -> SearchEngine:
@@ -188,16 +172,15 @@ class StoryService:
         """The articles served right now."""
         return Corpus(self._engine.articles)
 
-    def search(self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False) -> SearchResult:
-        """Search the serving engine (CPU-bound; async callers use `search_async`); `quotes_first` for who-said."""
-        return self._engine.search(query, limit, offset, quotes_first=quotes_first)
+    def ask(self, question: Question, limit: int, offset: int = 0) -> SearchResult:
+        """The answer to a member's question: `limit` passages from `offset` (CPU-bound; async callers use
+        `ask_async`). Who-said questions rank passages quoting the words first, with their speakers."""
+        return self._engine.search(question.text, limit, offset, quotes_first=question.who)
 
-    async def search_async(
-        self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False
-    ) -> SearchResult:
-        """Search off the event loop, so one slow query never delays another member."""
+    async def ask_async(self, question: Question, limit: int, offset: int = 0) -> SearchResult:
+        """`ask` off the event loop, so one slow question never delays another member."""
         engine = self._engine
-        return await asyncio.to_thread(engine.search, query, limit, offset, quotes_first=quotes_first)
+        return await asyncio.to_thread(engine.search, question.text, limit, offset, quotes_first=question.who)
 
     def find_articles(self, name: str) -> list[Article]:
         """Articles whose id or title match what a member typed, best first."""
@@ -233,7 +216,7 @@ class StoryService:
 
     def coordinate_changes(self, wrap: Callable[[asyncio.Lock], AbstractAsyncContextManager[None]]) -> None:
         """Run every later change under `wrap(this service's lock)`: a cluster's processes take turns and tell each
-        other (bot/core/cluster.py)."""
+        other (bot/store/cluster.py)."""
         self._lock = wrap(self._lock)  # type: ignore[assignment]
 
     async def _serialized(self, work: Callable[..., T], *args: object) -> T:
@@ -321,20 +304,18 @@ class StoryService:
         settings, state_dir = engine_settings(self.settings), self.settings.state_dir
         try:
             if new.paragraph_count >= CHILD_BUILD_MIN_PARAGRAPHS:
-                build_in_child(self.settings.corpus_dir, self.settings.max_file_bytes, settings, state_dir)
-            loaded = load_or_build(loaded_corpus.articles, settings, state_dir)
+                build_in_child(self.settings.corpus_dir, self.settings.max_file_bytes, settings.index, state_dir)
+            engine = load_engine(loaded_corpus.articles, settings, state_dir)
         except OSError as error:
             log.warning("%s: the index could not be saved in %s: %s", what, state_dir, error)
             reason = error.strerror or str(error)
             message = f"Nothing changed: the new index could not be saved in the state folder ({reason})."
             raise StateWriteFailed(message) from error
-        self._engine = loaded.engine
+        self._engine = engine
         self.load_errors = ()
         summary = diff.summary()
         log.info("corpus reloaded: %s", summary)
-        return ChangeReport(
-            summary, time.perf_counter() - started, len(loaded.engine.articles), loaded.engine.paragraph_count
-        )
+        return ChangeReport(summary, time.perf_counter() - started, len(engine.articles), engine.paragraph_count)
 
 
 def _check_confirmed(what: str, removed: Sequence[str], changed: Sequence[str], confirmed: frozenset[str]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -25,6 +25,8 @@ from pydantic_settings.exceptions import SettingsError
 
 from answers.coverage import AnswerRule, CutRule
 from answers.engine import EngineSettings
+from bot.core.database_url import has_password, url_problem
+from bot.core.prefix_rules import Prefix
 from bot.core.settings_sources import (
     ConfigError,
     check_environment,
@@ -34,7 +36,6 @@ from bot.core.settings_sources import (
     setting_source,
     storybot_environment,
 )
-from bot.store.urls import has_password, url_problem
 from index.bm25 import BM25Params
 from index.tokenizer import TokenizerSettings
 
@@ -48,22 +49,23 @@ DEFAULT_CONFIG_FILE = Path("config.toml")
 SECRET_KEYS = {"database.url"}  # values never repeated in an error line
 
 
-class SearchSettings(BaseModel):
-    """How answers are searched for and shown (`[search]` in config.toml)."""
+MIN_RESULTS, MAX_RESULTS = 1, 10
+PassagesPerAnswer = Annotated[int, Field(ge=MIN_RESULTS, le=MAX_RESULTS, description="passages per answer page")]
+
+
+class SearchSettings(BM25Params, TokenizerSettings):
+    """How answers are searched for and shown (`[search]` in config.toml).
+
+    The index's own parameters are its own models' fields, inherited with their rules and defaults: BM25's
+    (`variant`, `k1`, `b`, `epsilon`, `delta`: index/bm25.py) and the tokenizer's (`stemming`, `stop_words`:
+    index/tokenizer.py). The rest says how answers are chosen (answers/coverage.py) and shown.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    results: int = Field(3, ge=1, le=10, description="passages per answer page")
+    results: PassagesPerAnswer = 3
     snippet_chars: int = Field(350, ge=80, le=900, description="longest snippet shown for one passage")
     max_pages: int = Field(5, ge=1, le=20, description="how many pages the 'more' button can reach")
-    variant: Literal["okapi", "plus", "l"] = "okapi"
-    # Chosen on the development sets of bench/protocol.py (figures: config.example.toml, bench/results/protocol.md).
-    k1: float = Field(0.9, gt=0, le=5)
-    b: float = Field(0.4, ge=0, le=1)
-    epsilon: float = Field(0.25, ge=0, le=1)
-    delta: float | None = Field(None, ge=0, le=5)
-    stemming: bool = True
-    stop_words: bool = True
     # "Found nothing relevant" when the first passage holds less than this share of the question's idf mass and
     # fewer than `enough_terms` of its words (answers/coverage.py AnswerRule; 0 = off). Not part of the index.
     min_coverage: float = Field(0.35, ge=0, le=1)
@@ -75,7 +77,11 @@ class SearchSettings(BaseModel):
 
     def bm25_params(self) -> BM25Params:
         """The BM25 parameters these settings select."""
-        return BM25Params(variant=self.variant, k1=self.k1, b=self.b, epsilon=self.epsilon, delta=self.delta)
+        return BM25Params(**{name: getattr(self, name) for name in BM25Params.model_fields})
+
+    def tokenizer_settings(self) -> TokenizerSettings:
+        """The tokenizer settings these settings select."""
+        return TokenizerSettings(**{name: getattr(self, name) for name in TokenizerSettings.model_fields})
 
     def engine_settings(self) -> EngineSettings:
         """The engine settings (index and answer policy) these settings select."""
@@ -86,10 +92,6 @@ class SearchSettings(BaseModel):
             answer_rule=AnswerRule(self.min_coverage, self.enough_terms),
             cut=CutRule(self.cut_score_ratio, self.cut_coverage_ratio) if not self.plain_bm25 else CutRule(),
         )
-
-    def tokenizer_settings(self) -> TokenizerSettings:
-        """The tokenizer settings these settings select."""
-        return TokenizerSettings(stemming=self.stemming, stop_words=self.stop_words)
 
 
 class DiscordSettings(BaseModel):
@@ -180,7 +182,7 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = BUNDLED_CORPUS
     state_dir: Path = Path("state")
-    prefix: str = Field("!", min_length=1, max_length=5, pattern=r"^\S+$")
+    prefix: Prefix = "!"
     max_file_bytes: int = Field(1_000_000, ge=1_000, le=50_000_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     search: SearchSettings = SearchSettings()

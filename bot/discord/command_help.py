@@ -1,5 +1,6 @@
-"""`help` on Discord, written from the commands themselves: each prefix form with its arguments, and the slash
-form with its options as Discord's client shows them (`/who words:<text>`, `/article add file:<attachment>`)."""
+"""`help` on Discord, written from the commands themselves and the command table (bot/core/commands.py): each
+prefix form with its arguments, and the slash form with its options as Discord's client shows them (`/who
+words:<text>`, `/article add file:<attachment>`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from collections.abc import Iterator
 from discord import AppCommandOptionType, app_commands
 from discord.ext import commands
 
-# Who may use each command, by its first word (anything else: everyone). The checks themselves live on the
-# commands; this only says it in words.
-AUDIENCE = {"reload": "moderators", "article": "moderators", "config": "admins (Manage Server)"}
+from bot.core.commands import spec
+
 OPTION_KINDS = {
     AppCommandOptionType.string: "text",
     AppCommandOptionType.integer: "number",
@@ -64,6 +64,6 @@ def help_lines(bot: commands.Bot, prefix: str) -> list[str]:
         usage = f"`{prefix_usage(command, prefix)}`"
         if (app_command := slash.get(command.qualified_name)) is not None:
             usage += f" · `{slash_usage(app_command)}`"
-        audience = AUDIENCE.get(command.qualified_name.split()[0], "everyone")
-        lines.append(f"{usage} — {command.description or command.short_doc} ({audience})")
+        audience = spec(command.qualified_name).audience.value
+        lines.append(f"{usage} — {spec(command.qualified_name).summary} ({audience})")
     return lines

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.core.settings import Settings
-from corpus.files import atomic_write
+from storage.durable_files import atomic_write
 
 if TYPE_CHECKING:
     from discord.ext import commands

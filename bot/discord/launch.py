@@ -19,11 +19,11 @@ from discord.http import Route
 from bot.core.operations import EXIT_TRY_AGAIN, OperatorError, only_bot_on, writing_state
 from bot.core.service import StoryService
 from bot.core.settings import Settings
-from bot.core.shard_claims import ShardClaim
 from bot.discord.app import StoryBot
 from bot.discord.command_sync import sync_if_changed
 from bot.store import guild_defaults, open_store
 from bot.store.postgres import PostgresGuildStore
+from bot.store.shard_claims import ShardClaim
 
 log = logging.getLogger(__name__)
 __all__ = ["create_bot", "guild_defaults", "run_discord"]
@@ -45,7 +45,7 @@ async def create_bot(
     """A bot ready to log in: the story service (built off the event loop if not given) and the settings store.
 
     `claim_shards` (a bot that will connect, with PostgreSQL): claim this process's shards in the cluster first,
-    ShardConflict when another process runs them (bot/core/shard_claims.py).
+    ShardConflict when another process runs them (bot/store/shard_claims.py).
     """
     if service is None:
         service = await asyncio.to_thread(StoryService.open, settings)

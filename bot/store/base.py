@@ -12,10 +12,11 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError, field_validator
 
 from bot.core.operations import EXIT_FIX_SETTINGS, EXIT_TRY_AGAIN, OperatorError
-from bot.core.prefix_rules import MAX_CODE_POINTS, prefix_problem
+from bot.core.prefix_rules import Prefix
+from bot.core.settings import PassagesPerAnswer
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +31,13 @@ class GuildSettings(BaseModel):
 
     channels: tuple[PositiveInt, ...] = ()
     moderator_roles: tuple[PositiveInt, ...] = ()
-    results: int = Field(3, ge=1, le=10)
-    prefix: str = Field("!", min_length=1, max_length=MAX_CODE_POINTS)
+    results: PassagesPerAnswer = 3
+    prefix: Prefix = "!"
 
     @field_validator("channels", "moderator_roles")
     @classmethod
     def _unique(cls, ids: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(dict.fromkeys(ids))
-
-    @field_validator("prefix")
-    @classmethod
-    def _typeable(cls, prefix: str) -> str:
-        problem = prefix_problem(prefix)
-        if problem:
-            raise ValueError(problem)
-        return prefix
 
 
 class SettingRefused(Exception):

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.urls import connection_problem, describe_url
+from bot.core.database_url import connection_problem, describe_url
 
 log = logging.getLogger(__name__)
 

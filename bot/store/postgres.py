@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from bot.core.database_url import connection_problem, describe_url
 from bot.store.base import (
     Action,
     Change,
@@ -32,7 +33,6 @@ from bot.store.base import (
 )
 from bot.store.pg_listen import TRANSIENT, Listening
 from bot.store.pg_schema import LOCK_NAMESPACE, SCHEMA_VERSION, migrate
-from bot.store.urls import connection_problem, describe_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

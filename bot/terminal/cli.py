@@ -13,7 +13,8 @@ from pathlib import Path
 
 from answers.engine import SearchResult
 from bot.core.operations import EXIT_INTERRUPTED, OperatorError
-from bot.core.presenting import no_match_sentence, no_quote_sentence, who_words
+from bot.core.presenting import no_match_sentence, no_quote_sentence
+from bot.core.questions import Question
 from bot.core.service import StoryService
 from bot.core.settings import Settings, discord_token, load_settings
 from bot.terminal.console import render_result, run_console
@@ -178,8 +179,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     service = open_service(settings)
     if args.command == "ask":
         limit = args.limit or settings.search.results
-        question = who_words(args.question) if args.who else args.question
-        result = service.search(question, limit, quotes_first=args.who)
+        result = service.ask(Question.typed(args.question, who=args.who), limit)
         if args.json:
             print(json.dumps(result_as_json(result, settings.search.snippet_chars), ensure_ascii=False, indent=2))
         else:

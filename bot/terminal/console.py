@@ -1,17 +1,24 @@
-"""The terminal front-end: the same commands as on Discord (`!who said border czar`), answered as plain text."""
+"""The terminal front-end: the same commands as on Discord (`!who said border czar`), answered as plain text.
+
+The commands are bot/core/commands.py's that the terminal has; each has one handler here (`HANDLERS`). The
+terminal's user is the operator, so the moderator commands are theirs too: `reload`, `article add PATH|URL`,
+`article replace PATH`, `article remove ID`. A change that would remove or change several articles shows its plan
+and waits for the same command with `confirm` after it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from answers.engine import SearchResult
+from bot.core.article_links import add_link_article
+from bot.core.commands import BY_NAME, terminal_commands, terminal_help
 from bot.core.presenting import (
-    COMMAND_HELP,
-    CONSOLE_ONLY_HELP,
     ask_for_words,
     citation_parts,
     no_match_sentence,
@@ -19,13 +26,15 @@ from bot.core.presenting import (
     passage_text,
     source_summary,
     unknown_words_sentence,
-    who_words,
 )
+from bot.core.questions import Question
 from bot.core.safe_text import visible
-from bot.core.service import ChangePlan, CorpusRefused, NeedsConfirmation, StoryService
+from bot.core.service import ChangePlan, ChangeReport, CorpusRefused, NeedsConfirmation, StoryService
+from corpus.files import UploadRefused
+from corpus.web_import import WebArticle
 
-ALIASES = {"search": "ask", "next": "more"}
-MAX_QUERY_CHARS = 300
+CONFIRM = "confirm"
+Change = Callable[[frozenset[str]], Awaitable[str]]
 
 
 def bold(text: str) -> str:
@@ -34,65 +43,74 @@ def bold(text: str) -> str:
 
 
 @dataclass
+class PendingChange:
+    """A change that showed its plan and waits for the same command line with `confirm` after it."""
+
+    command_line: str
+    plan: ChangePlan
+
+
+@dataclass
 class ConsoleSession:
     """Runs console commands for one terminal user; remembers the last question for `more`."""
 
     service: StoryService
-    last_query: str | None = None
+    last_question: Question | None = None
     last_offset: int = 0
-    last_who: bool = False
     last_has_more: bool = False
-    pending_reload: ChangePlan | None = None  # a reload waiting for `reload confirm`
+    pending: PendingChange | None = None
+
+    @property
+    def prefix(self) -> str:
+        """The command prefix (`!` by default; typing it is optional in the terminal)."""
+        return self.service.settings.prefix
 
     def execute(self, line: str) -> str:
         """Run one command line (with or without the prefix) and return the text to print."""
-        prefix = self.service.settings.prefix
         line = line.strip()
-        if line.startswith(prefix):
-            line = line[len(prefix) :].lstrip()
+        if line.startswith(self.prefix):
+            line = line[len(self.prefix) :].lstrip()
         if not line:
             return ""
-        name, _, rest = line.partition(" ")
-        name = ALIASES.get(name.lower(), name.lower())
-        rest = rest.strip()
-        if name == "who":
-            words = who_words(rest)
-            return self._answer(words, who=True) if words else ask_for_words(f"{prefix}who said border czar")
-        if name == "ask":
-            return self._answer(rest, who=False)
-        if name == "more":
-            if self.last_query is None:
-                return "Ask something first; `more` shows the next passages of the last answer."
-            if not self.last_has_more:
-                return f"No more passages: that was the last page for “{visible(self.last_query)}”."
-            return self._answer(self.last_query, who=self.last_who, offset=self.last_offset)
-        if name == "sources":
-            return self._sources()
-        if name == "source":
-            return self._source(rest)
-        if name == "reload":
-            return self._reload(rest)
-        if name == "help":
-            return help_text(prefix)
-        return f"Unknown command `{name}`. Type `{prefix}help` for the list."
+        name, rest = _command_of(line)
+        handler = HANDLERS.get(name)
+        if handler is None:
+            return f"Unknown command `{visible(line.split()[0])}`. Type `{self.prefix}help` for the list."
+        return handler(self, rest)
 
-    def _answer(self, query: str, *, who: bool, offset: int = 0) -> str:
-        if not query:
-            return f"Ask something, for example `{self.service.settings.prefix}who said border czar`."
-        note = ""
-        if len(query) > MAX_QUERY_CHARS:
-            query, note = (
-                query[:MAX_QUERY_CHARS],
-                f"(Your question was cut to its first {MAX_QUERY_CHARS} characters.)\n",
-            )
+    def who(self, rest: str) -> str:
+        """`who said <words>`."""
+        question = Question.typed(rest, who=True)
+        if question.empty:
+            return ask_for_words(f"{self.prefix}who said border czar")
+        return self._answer(question)
+
+    def ask(self, rest: str) -> str:
+        """`ask <question>`."""
+        question = Question.typed(rest)
+        if question.empty:
+            return f"Ask something, for example `{self.prefix}ask who said border czar`."
+        return self._answer(question)
+
+    def more(self, rest: str) -> str:
+        """`more`: the next page of the last answer."""
+        if self.last_question is None:
+            return "Ask something first; `more` shows the next passages of the last answer."
+        if not self.last_has_more:
+            return f"No more passages: that was the last page for “{visible(self.last_question.text)}”."
+        return self._answer(self.last_question, offset=self.last_offset)
+
+    def _answer(self, question: Question, offset: int = 0) -> str:
         limit = self.service.settings.search.results
-        result = self.service.search(query, limit, offset, quotes_first=who)
-        self.last_query, self.last_who = query, who
+        result = self.service.ask(question, limit, offset)
+        self.last_question = question
         self.last_offset = offset + len(result.hits)
         self.last_has_more = result.has_more
+        note = f"({question.cut_note})\n" if question.was_cut and offset == 0 else ""
         return note + render_result(result, self.service.settings.search.snippet_chars)
 
-    def _sources(self) -> str:
+    def sources(self, rest: str) -> str:
+        """`sources`: the story's articles."""
         articles = self.service.corpus.articles
         lines = [f"The story has {len(articles)} articles:"]
         for article in articles:
@@ -100,31 +118,147 @@ class ConsoleSession:
             lines.append(f"- {visible(described)} [{article.id}]")
         return "\n".join(lines)
 
-    def _source(self, name: str) -> str:
+    def source(self, name: str) -> str:
+        """`source <article>`: one article's details."""
         if not name:
-            return f"Which article? `{self.service.settings.prefix}sources` lists them."
+            return f"Which article? `{self.prefix}sources` lists them."
         found = self.service.find_articles(name)
         if not found:
-            return f"No article matches `{visible(name)}`. `{self.service.settings.prefix}sources` lists them."
+            return f"No article matches `{visible(name)}`. `{self.prefix}sources` lists them."
         return "\n".join(map(visible, source_summary(found[0])))
 
-    def _reload(self, rest: str) -> str:
-        """`reload`; one that would remove several articles shows them and waits for `reload confirm`, which
-        goes ahead with exactly those (the plan is shown again if the folder changed meanwhile)."""
-        prefix = self.service.settings.prefix
-        if rest and rest.lower() != "confirm":
-            return f"`{prefix}reload` takes nothing, or `confirm` after it showed what it would remove."
-        plan, self.pending_reload = self.pending_reload, None
-        if rest and plan is None:
-            return f"Nothing to confirm: `{prefix}reload` asks first when it would remove several articles."
+    def help(self, rest: str) -> str:
+        """`help`: the command list."""
+        return terminal_help(self.prefix)
+
+    def reload(self, rest: str) -> str:
+        """`reload [confirm]`."""
+        if rest and rest.lower() != CONFIRM:
+            return f"`{self.prefix}reload` takes nothing, or `{CONFIRM}` after it showed what it would remove."
+
+        async def change(confirmed: frozenset[str]) -> str:
+            report = await self.service.reload(confirmed=confirmed)
+            return f"Reloaded in {report.seconds:.2f} s: {report.summary}"
+
+        return self._change("reload", rest, change)
+
+    def article_add(self, rest: str) -> str:
+        """`article add <file or address> [confirm]`."""
+        target, confirming = _split_confirm(rest)
+        if not target:
+            return f"Add what? `{self.prefix}article add <file path or web address>`."
+        if target.lower().startswith(("http://", "https://")):
+            return self._change(f"article add {target}", confirming, self._add_link(target))
+        return self._change(f"article add {target}", confirming, self._add_file(target, replace=False))
+
+    def article_replace(self, rest: str) -> str:
+        """`article replace <file> [confirm]`."""
+        target, confirming = _split_confirm(rest)
+        if not target:
+            return f"Replace with what? `{self.prefix}article replace <file path>`."
+        return self._change(f"article replace {target}", confirming, self._add_file(target, replace=True))
+
+    def article_remove(self, rest: str) -> str:
+        """`article remove <id or file name> [confirm]`."""
+        target, confirming = _split_confirm(rest)
+        if not target:
+            return f"Remove what? `{self.prefix}article remove <id>` (`{self.prefix}sources` lists the ids)."
+
+        async def change(confirmed: frozenset[str]) -> str:
+            report, kept = await self.service.remove_article(target, confirmed=confirmed)
+            return f"{_changed('Removed', report)}\nThe previous version of the file is kept as {kept}."
+
+        return self._change(f"article remove {target}", confirming, change)
+
+    def _add_file(self, target: str, *, replace: bool) -> Change:
+        path = Path(target).expanduser()
+
+        async def change(confirmed: frozenset[str]) -> str:
+            try:
+                data = await asyncio.to_thread(_read_upload, path, self.service.settings.max_file_bytes)
+            except OSError as error:
+                raise UploadRefused(f"{path}: cannot be read: {error.strerror or error}") from None
+            report = await self.service.add_article(path.name, data, replace=replace, confirmed=confirmed)
+            return _changed("Replaced" if replace else "Added", report)
+
+        return change
+
+    def _add_link(self, url: str) -> Change:
+        async def change(confirmed: frozenset[str]) -> str:
+            async def save(article: WebArticle) -> ChangeReport:
+                return await self.service.add_article(
+                    article.file_name, article.data, replace=True, confirmed=confirmed
+                )
+
+            added = await add_link_article(self.service, url, save)
+            if added is None:  # only a cancelled confirmation gives None; the terminal confirms by typing instead
+                return "Nothing changed."
+            return f"{_changed(added.verb, added.report)}\n{added.article_id}: {visible(added.article.title)}"
+
+        return change
+
+    def _change(self, command_line: str, confirming: str, change: Change) -> str:
+        """Run a change; one that needs confirmation shows its plan, and the same line with `confirm` goes ahead
+        with exactly what was shown (planned again if the corpus changed meanwhile)."""
+        pending, self.pending = self.pending, None
+        if confirming and (pending is None or pending.command_line != command_line):
+            asks = "asks first when it would remove or change several articles"
+            return f"Nothing to confirm: `{self.prefix}{command_line}` {asks}."
+        confirmed = pending.plan.going if confirming and pending else frozenset()
         try:
-            report = asyncio.run(self.service.reload(confirmed=plan.going if rest and plan else frozenset()))
+            return asyncio.run(change(confirmed))
         except NeedsConfirmation as needed:
-            self.pending_reload = needed.plan
-            return f"{needed.plan.summary}\nNothing changed yet; type `{prefix}reload confirm` to go ahead."
+            self.pending = PendingChange(command_line, needed.plan)
+            return (
+                f"{needed.plan.summary}\nNothing changed yet; type `{self.prefix}{command_line} {CONFIRM}` to go ahead."
+            )
+        except UploadRefused as refused:
+            return f"Not changed: {refused}"
         except CorpusRefused as refused:
             return f"{refused}\nThe previous index keeps serving."
-        return f"Reloaded in {report.seconds:.2f} s: {report.summary}"
+
+
+HANDLERS: dict[str, Callable[[ConsoleSession, str], str]] = {
+    "who": ConsoleSession.who,
+    "ask": ConsoleSession.ask,
+    "more": ConsoleSession.more,
+    "sources": ConsoleSession.sources,
+    "source": ConsoleSession.source,
+    "help": ConsoleSession.help,
+    "reload": ConsoleSession.reload,
+    "article add": ConsoleSession.article_add,
+    "article replace": ConsoleSession.article_replace,
+    "article remove": ConsoleSession.article_remove,
+}
+ALIASES = {alias: command.name for command in terminal_commands() for alias in command.aliases}
+
+
+def _command_of(line: str) -> tuple[str, str]:
+    """The command a line names (its first word, or first two for a group like `article add`) and the rest."""
+    first, _, rest = line.partition(" ")
+    name = ALIASES.get(first.lower(), first.lower())
+    second, _, after = rest.strip().partition(" ")
+    if f"{name} {second.lower()}" in BY_NAME:
+        return f"{name} {second.lower()}", after.strip()
+    return name, rest.strip()
+
+
+def _split_confirm(rest: str) -> tuple[str, str]:
+    """(the argument, `confirm` or "") of `<argument> [confirm]`."""
+    words = rest.rsplit(maxsplit=1)
+    if len(words) == 2 and words[1].lower() == CONFIRM:
+        return words[0], CONFIRM
+    return rest.strip(), ""
+
+
+def _read_upload(path: Path, max_bytes: int) -> bytes:
+    """A file's bytes for `article add`, read no further than one byte past the size cap (the service refuses it)."""
+    with path.open("rb") as handle:
+        return handle.read(max_bytes + 1)
+
+
+def _changed(verb: str, report: ChangeReport) -> str:
+    return f"{verb} in {report.seconds:.2f} s: {report.summary}"
 
 
 def render_result(result: SearchResult, snippet_chars: int) -> str:
@@ -144,14 +278,6 @@ def render_result(result: SearchResult, snippet_chars: int) -> str:
             lines.append(f"   {hit.article.url}")
     if result.has_more:
         lines.append("(more passages: type `more`)")
-    return "\n".join(lines)
-
-
-def help_text(prefix: str) -> str:
-    """The command list for the terminal."""
-    lines = ["Commands:"]
-    for usage, meaning, who in COMMAND_HELP + CONSOLE_ONLY_HELP:
-        lines.append(f"  {prefix}{usage:<24} {meaning} ({who})")
     return "\n".join(lines)
 
 

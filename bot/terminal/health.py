@@ -16,12 +16,12 @@ import sqlite3
 import time
 from pathlib import Path
 
+from bot.core.database_url import connection_problem, describe_url
 from bot.core.operations import os_reason
 from bot.core.settings import Settings
 from bot.core.shards import read_status, shard_label, status_file
 from bot.discord.app import HEARTBEAT_SECONDS
 from bot.store.sqlite import DATABASE_FILE, SCHEMA_VERSION
-from bot.store.urls import connection_problem, describe_url
 
 STALE_AFTER_SECONDS = 4 * HEARTBEAT_SECONDS
 DATABASE_TIMEOUT_SECONDS = 5.0

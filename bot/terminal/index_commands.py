@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from answers.engine import ProgressCallback
 from bot.core.operations import StateDirectoryError, load_corpus_folder, writing_state
 from bot.core.service import engine_settings, prepare_state_directory
 from bot.core.settings import Settings
 from index.bm25 import CompiledIndex, IndexFormatError
+from index.paragraphs import ProgressCallback
 from index.store import index_directory, index_key, load_or_build
 
 log = logging.getLogger(__name__)
@@ -60,13 +60,13 @@ def build_index(settings: Settings, force: bool) -> int:
     started = time.perf_counter()
     with progress_bar() as progress, writing_state(settings.state_dir, "the index"):
         loaded = load_or_build(
-            loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress, force=force
+            loaded_corpus.articles, engine_settings(settings).index, settings.state_dir, progress, force=force
         )
     seconds = time.perf_counter() - started
     verb = "built" if loaded.built else "up to date, loaded"
     print(
-        f"index {verb} in {seconds:.2f} s: {len(loaded.engine.articles)} articles, "
-        f"{loaded.engine.paragraph_count} paragraphs, {loaded.engine.index.term_count} terms "
+        f"index {verb} in {seconds:.2f} s: {len(loaded.paragraphs.articles)} articles, "
+        f"{loaded.paragraphs.paragraph_count} paragraphs, {loaded.paragraphs.index.term_count} terms "
         f"-> {index_directory(settings.state_dir)}"
     )
     return 1 if loaded_corpus.errors else 0
@@ -82,7 +82,7 @@ def describe_index(settings: Settings) -> int:
     for error in loaded_corpus.errors:
         print(f"  bad file: {error}")
     directory = index_directory(settings.state_dir)
-    key = index_key(loaded_corpus.articles, engine_settings(settings))
+    key = index_key(loaded_corpus.articles, engine_settings(settings).index)
     try:
         index = CompiledIndex.load(directory, expected_key=key)
     except IndexFormatError as error:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from answers.engine import SearchResult
-from bot.core.presenting import ask_for_words, no_match_sentence, who_words
+from bot.core.commands import discord_options
+from bot.core.presenting import ask_for_words, no_match_sentence
+from bot.core.questions import Question
 from bot.discord.app import StoryBot, channel_allowed
 from bot.discord.choices import article_for_choice, choice_names, choice_value
 from bot.discord.command_help import help_lines
@@ -19,8 +20,6 @@ from bot.discord.paging import MorePassages
 from bot.discord.replies import send_private
 from corpus.models import Article
 
-MAX_QUERY_CHARS = 300
-MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 # Slash answers defer when the search has not finished by then, well inside Discord's 3-second deadline.
 DEFER_AFTER_SECONDS = 1.0
 
@@ -32,12 +31,6 @@ class MissingEmbedLinks(commands.CheckFailure):
         super().__init__(
             "I need the Embed Links permission in this channel to show answers; a server admin can grant it."
         )
-
-
-def without_mentions(text: str) -> str:
-    """The question without Discord mention syntax (`<@123>`, `<@&5>`, `<#7>`, `@everyone`, `@here`): ids are not
-    words of the story, and would only dilute the match."""
-    return " ".join(MENTION.sub(" ", text).split())
 
 
 class Asking(commands.Cog):
@@ -76,37 +69,31 @@ class Asking(commands.Cog):
             if retry_after:
                 raise commands.CommandOnCooldown(bucket, retry_after, scope)
 
-    @commands.hybrid_command(
-        name="who", usage="said <words>", description="Who said it? Finds the passage that quotes these words."
-    )
+    @commands.hybrid_command(**discord_options("who"))
     @app_commands.describe(words="words of the quotation, e.g. border czar")
     async def who(self, ctx: commands.Context, *, words: str) -> None:
         """`!who said border czar`: the passages quoting those words, best first, each cited."""
-        query = who_words(without_mentions(words))
-        if not query:
+        question = Question.typed(words, who=True)
+        if question.empty:
             example = "/who words: border czar" if ctx.interaction else f"{ctx.clean_prefix}who said border czar"
             await send_private(ctx, ask_for_words(example))
             return
-        await self._answer(ctx, query, heading="Who said “{}”?", quotes_first=True)
+        await self._answer(ctx, question, heading="Who said “{}”?")
 
-    @commands.hybrid_command(name="ask", aliases=["search"], description="The passages that best answer a question.")
+    @commands.hybrid_command(**discord_options("ask"))
     @app_commands.describe(question="what you want to know about the story")
     async def ask(self, ctx: commands.Context, *, question: str) -> None:
         """`!ask what did Harris say about Trump`: the best-matching passages, each cited."""
-        await self._answer(ctx, question, heading="“{}”")
+        await self._answer(ctx, Question.typed(question), heading="“{}”")
 
-    async def _answer(self, ctx: commands.Context, query: str, heading: str, *, quotes_first: bool = False) -> None:
+    async def _answer(self, ctx: commands.Context, question: Question, heading: str) -> None:
         """Search and answer; `heading` gets the question (as searched) in place of `{}`, and is escaped later."""
         self._check_cooldown(ctx)
-        query = without_mentions(query)
-        note = ""
-        if len(query) > MAX_QUERY_CHARS:
-            query = query[:MAX_QUERY_CHARS]
-            note = f"Your question was cut to its first {MAX_QUERY_CHARS} characters."
+        note = question.cut_note
         guild_settings = await self.bot.guild_store.get(ctx.guild.id if ctx.guild else None)
         limit = guild_settings.results
         snippet_chars = self.bot.settings.search.snippet_chars
-        search = asyncio.ensure_future(self.bot.service.search_async(query, limit, quotes_first=quotes_first))
+        search = asyncio.ensure_future(self.bot.service.ask_async(question, limit))
         if ctx.interaction is not None:
             done, _ = await asyncio.wait({search}, timeout=DEFER_AFTER_SECONDS)
             if not done:
@@ -115,10 +102,10 @@ class Asking(commands.Cog):
         if not result.hits:
             await send_private(ctx, f"{note}\n{no_match_sentence(result)}".strip())
             return
-        heading = heading.format(shorten(query, 200))
+        heading = heading.format(shorten(question.text, 200))
 
         async def load_page(offset: int) -> tuple[SearchResult, discord.Embed]:
-            page = await self.bot.service.search_async(query, limit, offset, quotes_first=quotes_first)
+            page = await self.bot.service.ask_async(question, limit, offset)
             return page, answer_embed(page, heading, snippet_chars, _page_note(page, limit))
 
         embed = answer_embed(result, heading, snippet_chars, _page_note(result, limit))
@@ -136,12 +123,12 @@ class Asking(commands.Cog):
         if view is not None:
             view.message = message
 
-    @commands.hybrid_command(name="sources", description="The articles of the story.")
+    @commands.hybrid_command(**discord_options("sources"))
     async def sources(self, ctx: commands.Context) -> None:
         """List the story's articles with their dates and ids."""
         await ctx.send(embed=sources_embed(self.bot.service.corpus.articles))
 
-    @commands.hybrid_command(name="source", description="One article's details and link.")
+    @commands.hybrid_command(**discord_options("source"))
     @app_commands.describe(article="the article's id or part of its title")
     async def source(self, ctx: commands.Context, *, article: str) -> None:
         """Show one article: title, date, paragraphs, link."""
@@ -174,7 +161,7 @@ class Asking(commands.Cog):
         names = choice_names(shown)
         return [app_commands.Choice(name=name, value=choice_value(a)) for name, a in zip(names, shown, strict=True)]
 
-    @commands.hybrid_command(name="help", description="What storybot can do.")
+    @commands.hybrid_command(**discord_options("help"))
     async def help(self, ctx: commands.Context) -> None:
         """The command list, written from the commands' own definitions, with who may use each."""
         guild_settings = await self.bot.guild_store.get(ctx.guild.id if ctx.guild else None)

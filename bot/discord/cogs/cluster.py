@@ -1,5 +1,5 @@
 """The process in its cluster: its status file on every shard event, and (with PostgreSQL) the corpus follower and
-the cluster's IDENTIFY turns (bot/core/cluster.py)."""
+the cluster's IDENTIFY turns (bot/store/cluster.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import logging
 
 from discord.ext import commands
 
-from bot.core.cluster import CorpusCoordinator, IdentifyGate
 from bot.core.shards import shard_label
 from bot.discord.app import StoryBot
+from bot.store.cluster import CorpusCoordinator, IdentifyGate
 from bot.store.postgres import PostgresGuildStore
 
 log = logging.getLogger(__name__)

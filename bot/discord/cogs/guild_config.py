@@ -11,7 +11,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.commands import discord_options
 from bot.core.prefix_rules import prefix_problem
+from bot.core.settings import MAX_RESULTS, MIN_RESULTS
 from bot.discord.app import StoryBot
 from bot.discord.permissions import admin_only
 from bot.discord.settings_describe import channel_list, describe, role_list, unknown_subcommand
@@ -44,9 +46,7 @@ class GuildConfig(commands.Cog):
         if settings is not None:
             await ctx.send(f"{what}.\n{describe(settings, ctx.guild)}")
 
-    @commands.hybrid_group(
-        name="config", description="The bot's settings for this server (Manage Server).", invoke_without_command=True
-    )
+    @commands.hybrid_group(**discord_options("config"), invoke_without_command=True)
     @app_commands.default_permissions(manage_guild=True)
     @admin_only()
     async def config(self, ctx: commands.Context, *, unknown: str = "") -> None:
@@ -57,15 +57,13 @@ class GuildConfig(commands.Cog):
             return
         await self.show(ctx)
 
-    @config.command(name="show", description="Show this server's settings.", ignore_extra=False)
+    @config.command(**discord_options("config show"), ignore_extra=False)
     @admin_only()
     async def show(self, ctx: commands.Context) -> None:
         """Show the guild's settings; listed channels and roles that no longer exist are marked."""
         await ctx.send(describe(await self.bot.guild_store.get(ctx.guild.id), ctx.guild), ephemeral=True)
 
-    @config.group(
-        name="channels", description="Which channels the bot answers in (empty: all).", invoke_without_command=True
-    )
+    @config.group(**discord_options("config channels"), invoke_without_command=True)
     @admin_only()
     async def channels(self, ctx: commands.Context, *, unknown: str = "") -> None:
         """Alone, lists the allowed channels."""
@@ -74,7 +72,7 @@ class GuildConfig(commands.Cog):
             return
         await self.channels_list(ctx)
 
-    @channels.command(name="add", description="Answer in this channel (the allow-list starts when not empty).")
+    @channels.command(**discord_options("config channels add"))
     @app_commands.describe(channel="A text channel, an announcement channel or a thread")
     @admin_only()
     async def channels_add(self, ctx: commands.Context, *, channel: AnswerChannel) -> None:
@@ -104,7 +102,7 @@ class GuildConfig(commands.Cog):
             warning = _cannot_send_warning(channel.found, ctx.guild)
             await ctx.send(f"Added {mention}.{warning}\n{describe(settings, ctx.guild)}")
 
-    @channels.command(name="remove", description="Stop answering in this channel (deleted ones too).")
+    @channels.command(**discord_options("config channels remove"))
     @app_commands.describe(channel="A channel on the list (deleted ones are listed by id)")
     @admin_only()
     async def channels_remove(self, ctx: commands.Context, *, channel: ListedChannel) -> None:
@@ -121,7 +119,7 @@ class GuildConfig(commands.Cog):
             everywhere = "" if settings.channels else " The list is empty: I answer in every channel again."
             await ctx.send(f"Removed {named}.{everywhere}\n{describe(settings, ctx.guild)}")
 
-    @channels.command(name="clear", description="Empty the list: answer in every channel again.", ignore_extra=False)
+    @channels.command(**discord_options("config channels clear"), ignore_extra=False)
     @admin_only()
     async def channels_clear(self, ctx: commands.Context) -> None:
         """Forget every allowed channel, deleted or not."""
@@ -138,13 +136,13 @@ class GuildConfig(commands.Cog):
             removed = ", ".join(f"<#{channel}>" for channel in was)
             await ctx.send(f"Cleared the list (it held {removed}): I answer in every channel again.")
 
-    @channels.command(name="list", description="The channels the bot answers in.", ignore_extra=False)
+    @channels.command(**discord_options("config channels list"), ignore_extra=False)
     @admin_only()
     async def channels_list(self, ctx: commands.Context) -> None:
         """List the allowed channels."""
         await ctx.send(channel_list(await self.bot.guild_store.get(ctx.guild.id), ctx.guild), ephemeral=True)
 
-    @config.group(name="modrole", description="Roles whose members count as moderators.", invoke_without_command=True)
+    @config.group(**discord_options("config modrole"), invoke_without_command=True)
     @admin_only()
     async def modrole(self, ctx: commands.Context, *, unknown: str = "") -> None:
         """Alone, lists the moderator roles."""
@@ -153,7 +151,7 @@ class GuildConfig(commands.Cog):
             return
         await ctx.send(role_list(await self.bot.guild_store.get(ctx.guild.id), ctx.guild), ephemeral=True)
 
-    @modrole.command(name="add", description="Members with this role can reload and manage articles.")
+    @modrole.command(**discord_options("config modrole add"))
     @app_commands.describe(role="A role you hand out (not @everyone, not a bot's or integration's role)")
     @admin_only()
     async def modrole_add(self, ctx: commands.Context, *, role: ModeratorRole) -> None:
@@ -174,7 +172,7 @@ class GuildConfig(commands.Cog):
 
         await self._changed(ctx, f"Added the moderator role <@&{role.id}>", add)
 
-    @modrole.command(name="remove", description="This role no longer makes its members moderators (deleted too).")
+    @modrole.command(**discord_options("config modrole remove"))
     @app_commands.describe(role="A moderator role (deleted ones are listed by id)")
     @admin_only()
     async def modrole_remove(self, ctx: commands.Context, *, role: ListedRole) -> None:
@@ -188,7 +186,7 @@ class GuildConfig(commands.Cog):
         named = f"the moderator role <@&{role.id}>" if role.found is not None else f"the deleted role `{role.id}`"
         await self._changed(ctx, f"Removed {named}", remove)
 
-    @modrole.command(name="clear", description="No moderator roles: only Manage Server moderates.", ignore_extra=False)
+    @modrole.command(**discord_options("config modrole clear"), ignore_extra=False)
     @admin_only()
     async def modrole_clear(self, ctx: commands.Context) -> None:
         """Forget every moderator role, deleted or not."""
@@ -200,14 +198,14 @@ class GuildConfig(commands.Cog):
 
         await self._changed(ctx, "Cleared the moderator roles: only admins (Manage Server) moderate now", clear)
 
-    @config.command(name="results", description="How many passages an answer shows (1–10).", ignore_extra=False)
-    @app_commands.describe(count="From 1 to 10")
+    @config.command(**discord_options("config results"), ignore_extra=False)
+    @app_commands.describe(count=f"From {MIN_RESULTS} to {MAX_RESULTS}")
     @admin_only()
-    async def results(self, ctx: commands.Context, count: commands.Range[int, 1, 10]) -> None:
+    async def results(self, ctx: commands.Context, count: commands.Range[int, MIN_RESULTS, MAX_RESULTS]) -> None:
         """Set the passages per answer."""
         await self._changed(ctx, f"Answers now show {count} passages", lambda current: {"results": count})
 
-    @config.command(name="prefix", description="The prefix of text commands, e.g. ! or ?")
+    @config.command(**discord_options("config prefix"))
     @app_commands.describe(prefix="Up to 5 visible characters, no spaces, e.g. ? or $")
     @admin_only()
     async def prefix(self, ctx: commands.Context, *, prefix: str) -> None:

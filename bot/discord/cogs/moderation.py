@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core.article_links import add_link_article
+from bot.core.commands import discord_options
 from bot.core.service import ChangeReport, CorpusRefused
 from bot.discord.app import StoryBot
 from bot.discord.confirming import with_confirmation
@@ -17,6 +21,7 @@ from corpus.files import UploadRefused
 from corpus.web_import import WebArticle
 
 ERRORS_SHOWN = 10
+T = TypeVar("T")
 
 
 def refused_text(refused: CorpusRefused | UploadRefused, *, lead: str = "", keeps_serving: bool = True) -> str:
@@ -42,12 +47,22 @@ class Moderation(commands.Cog):
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
 
+    async def _refusing(self, ctx: commands.Context, change: Awaitable[T]) -> T | None:
+        """The change's result, or None after telling the moderator why it was refused (nothing changed)."""
+        try:
+            return await change
+        except UploadRefused as refused:
+            await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
+        except CorpusRefused as refused:
+            await ctx.send(refused_text(refused))
+        return None
+
     async def _log(self, ctx: commands.Context, action: str, detail: str) -> None:
         await self.bot.guild_store.log_action(
             ctx.guild.id if ctx.guild else None, ctx.author.id, str(ctx.author), action, detail
         )
 
-    @commands.hybrid_command(name="reload", description="Rescan the corpus folder and rebuild the index (moderators).")
+    @commands.hybrid_command(**discord_options("reload"))
     @moderator_only()
     async def reload(self, ctx: commands.Context) -> None:
         """Rebuild from the corpus folder; a bad file refuses the reload and the old index keeps serving."""
@@ -62,7 +77,7 @@ class Moderation(commands.Cog):
             await self._log(ctx, "reload", report.summary)
             await ctx.send(change_text("Reloaded", report))
 
-    @commands.hybrid_group(name="article", description="Add, replace or remove articles (moderators).")
+    @commands.hybrid_group(**discord_options("article"))
     @moderator_only()
     async def article(self, ctx: commands.Context) -> None:
         """Group of the article commands; alone it explains them."""
@@ -74,7 +89,7 @@ class Moderation(commands.Cog):
             ephemeral=True,
         )
 
-    @article.command(name="add", description="Add an article from an attached file or its web address (moderators).")
+    @article.command(**discord_options("article add"))
     @app_commands.describe(file="a .txt, .md, .json or .jsonl article file", url="the article's http(s) address")
     @moderator_only()
     async def article_add(
@@ -103,14 +118,7 @@ class Moderation(commands.Cog):
                 ),
             )
 
-        try:
-            added = await add_link_article(service, url, save)
-        except UploadRefused as refused:
-            await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
-            return
-        except CorpusRefused as refused:
-            await ctx.send(refused_text(refused))
-            return
+        added = await self._refusing(ctx, add_link_article(service, url, save))
         if added is not None:
             article = added.article
             action = "article replace link" if article.replaces is not None else "article add link"
@@ -118,7 +126,7 @@ class Moderation(commands.Cog):
             where = f"`{added.article_id}`: “{escape(shorten(article.title, 200))}”, {link_text(article.url)}"
             await ctx.send(shorten(change_text(added.verb, added.report) + "\n" + where, 1_900))
 
-    @article.command(name="replace", description="Replace an article with an attached file (moderators).")
+    @article.command(**discord_options("article replace"))
     @app_commands.describe(file="the new version of the article file, with the same file name")
     @moderator_only()
     async def article_replace(self, ctx: commands.Context, file: discord.Attachment) -> None:
@@ -138,34 +146,26 @@ class Moderation(commands.Cog):
             await ctx.send(f"I couldn't download `{name}` from Discord ({error.status}); nothing was added. Try again.")
             return
         service = self.bot.service
-        try:
-            report = await with_confirmation(
+        report = await self._refusing(
+            ctx,
+            with_confirmation(
                 ctx, lambda confirmed: service.add_article(file.filename, data, replace=replace, confirmed=confirmed)
-            )
-        except UploadRefused as refused:
-            await ctx.send(refused_text(refused, lead="Not added: ", keeps_serving=False))
-            return
-        except CorpusRefused as refused:
-            await ctx.send(refused_text(refused))
-            return
+            ),
+        )
         if report is not None:
             await self._log(ctx, "article replace" if replace else "article add", f"{file.filename}: {report.summary}")
             await ctx.send(change_text("Replaced" if replace else "Added", report))
 
-    @article.command(name="remove", description="Move an article (or a whole file) to the trash and reindex.")
+    @article.command(**discord_options("article remove"))
     @app_commands.describe(article_id="the article's id, as `sources` shows it, or a file name for a whole file")
     @moderator_only()
     async def article_remove(self, ctx: commands.Context, article_id: str) -> None:
         """Remove that article only (a file of several is rewritten without it; the old file goes to the trash),
         or a whole file by its name after confirmation; then reindex."""
         service = self.bot.service
-        try:
-            done = await with_confirmation(
-                ctx, lambda confirmed: service.remove_article(article_id, confirmed=confirmed)
-            )
-        except CorpusRefused as refused:
-            await ctx.send(refused_text(refused))
-            return
+        done = await self._refusing(
+            ctx, with_confirmation(ctx, lambda confirmed: service.remove_article(article_id, confirmed=confirmed))
+        )
         if done is not None:
             report, kept = done
             await self._log(ctx, "article remove", f"{article_id} -> {kept}")

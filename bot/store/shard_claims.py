@@ -20,10 +20,10 @@ import time
 
 import asyncpg
 
+from bot.core.database_url import connection_problem, describe_url
 from bot.core.operations import EXIT_FIX_SETTINGS
 from bot.core.settings import Settings
 from bot.store.base import StoreUnavailable
-from bot.store.urls import connection_problem, describe_url
 
 log = logging.getLogger(__name__)
 
