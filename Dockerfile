@@ -22,6 +22,7 @@ COPY corpus ./corpus
 COPY evaluation ./evaluation
 COPY index ./index
 COPY quotations ./quotations
+COPY storage ./storage
 COPY config.example.toml ./
 # The bundled story seeds the corpus volume the first time it is mounted.
 RUN mkdir -p /data/corpus /data/state \
