@@ -240,3 +240,55 @@ async def test_feedback_switched_off_shows_no_buttons_and_keeps_nothing(tmp_path
             kept = [connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("feedback_answers",)]
             kept += [connection.execute("SELECT count(*) FROM feedback_unanswered").fetchone()[0]]
         assert kept == [0, 0]
+
+
+@pytest.mark.asyncio
+async def test_a_vote_on_a_full_sqlite_disk_is_refused_in_a_sentence_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with stage(tmp_path) as s:
+        w = s.world
+        answer = await s.say(w.member, "!ask Harris")
+        reply(await press(s, answer, UP, w.member))
+
+        async def disk_full() -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        store = s.bot.guild_store
+        commit = store._connection.commit  # type: ignore[attr-defined]
+        monkeypatch.setattr(store._connection, "commit", disk_full)  # type: ignore[attr-defined]
+        refused = reply(await press(s, answer, DOWN, w.member))
+        assert refused.content.startswith("I couldn't record your vote right now")
+        monkeypatch.setattr(store._connection, "commit", commit)  # type: ignore[attr-defined]
+        assert votes(s) == [(1, w.member.user.id, 1)], "the failed change was rolled back"
+        assert reply(await press(s, answer, DOWN, w.member)).content.startswith("Your vote on this answer: 👎")
+
+
+@pytest.mark.asyncio
+async def test_a_press_after_feedback_was_switched_off_says_so(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        answer = await s.say(s.world.member, "!ask Harris")
+        switched_off = s.bot.settings.feedback.model_copy(update={"enabled": False})
+        s.bot.feedback.settings = s.bot.settings.model_copy(update={"feedback": switched_off})  # as after a restart
+        assert reply(await press(s, answer, UP, s.world.member)).content.startswith("Feedback is switched off")
+        assert votes(s) == []
+
+
+@pytest.mark.asyncio
+async def test_feedback_past_its_retention_is_purged_when_the_bot_starts(tmp_path: Path) -> None:
+    async with stage(tmp_path, feedback={"retention_days": 10}) as s:
+        await s.say(s.world.member, "!ask zebras")
+        await settled(s, "feedback_unanswered", 1)
+        with database(s) as connection:
+            long_ago = (now() - timedelta(days=11)).isoformat(timespec="seconds")
+            connection.execute("UPDATE feedback_unanswered SET asked_at = ?", (long_ago,))
+    async with stage(tmp_path, feedback={"retention_days": 10}) as s:
+        await s.emu.wait_until(
+            lambda: not count_rows(s, "feedback_unanswered"), timeout=10, describe=lambda: "the old question kept"
+        )
+
+
+def count_rows(s: Stage, table: str) -> int:
+    """How many rows a feedback table holds."""
+    with database(s) as connection:
+        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

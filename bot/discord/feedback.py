@@ -42,8 +42,9 @@ from bot.store import GuildStore
 
 log = logging.getLogger(__name__)
 
-VOTE_ID = re.compile(r"sb:vote:(?P<answer>[0-9]{1,20}):(?P<page>[0-9]{1,3}):(?P<choice>up|down)")
-WITHDRAW_ID = re.compile(r"sb:unvote:(?P<answer>[0-9]{1,20}):(?P<page>[0-9]{1,3})")
+# Answer ids are Discord snowflakes (below 2**63: at most 19 digits); pages count from 1 (at most 20 pages).
+VOTE_ID = re.compile(r"sb:vote:(?P<answer>[1-9][0-9]{0,18}):(?P<page>[1-9][0-9]?):(?P<choice>up|down)")
+WITHDRAW_ID = re.compile(r"sb:unvote:(?P<answer>[1-9][0-9]{0,18}):(?P<page>[1-9][0-9]?)")
 WITHDRAW_LABEL = "Withdraw my vote"
 DRAIN_SECONDS = 5.0  # how long closing waits for records still being written
 # A vote on an answer asked this recently whose record is not written yet waits (at most RECORD_WAIT_SECONDS) for
