@@ -292,3 +292,17 @@ def count_rows(s: Stage, table: str) -> int:
     """How many rows a feedback table holds."""
     with database(s) as connection:
         return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+@pytest.mark.asyncio
+async def test_a_one_page_slash_answer_has_the_votes_alone_and_takes_them(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        w = s.world
+        (answer,) = (await s.slash(w.member, "who", {"words": "say it to my face"})).messages
+        assert [b["emoji"]["name"] for b in buttons(answer)] == [UP, DOWN], "no More: a single page"
+        assert reply(await press(s, answer, DOWN, w.moderator)).content.startswith("Your vote on this answer: 👎")
+        with database(s) as connection:
+            (command, question, page) = connection.execute(
+                "SELECT command, question, page FROM feedback_answers"
+            ).fetchone()
+        assert (command, question, page) == ("who", "say it to my face", 1)
