@@ -17,8 +17,8 @@ from testing.discord_emulator import SentMessage
 
 
 def button_of(message: SentMessage) -> dict[str, Any]:
-    """The answer's one button, as the member sees it now."""
-    (button,) = [component for row in message.components for component in row["components"]]
+    """The answer's More button, as the member sees it now (the 👍 / 👎 beside it have no label)."""
+    (button,) = [component for row in message.components for component in row["components"] if component.get("label")]
     return button
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
@@ -33,12 +33,24 @@ class MorePassages(discord.ui.View):
     Presses are served one at a time: two quick presses show the next two pages, never the same page twice with one
     skipped. `message` is the answer; for a prefix answer (a channel message) the expiry edit goes through the
     channel, for a slash answer through the token of the newest interaction (the answer's, then each press's).
+    `beside` are buttons shown next to More that this view never dispatches (the 👍 / 👎 of bot/discord/feedback.py):
+    they stay as they are when More turns a page or expires.
     """
 
     def __init__(
-        self, asker_id: int, loader: PageLoader, next_offset: int, pages_left: int, timeout: float, *, slash: bool
+        self,
+        asker_id: int,
+        loader: PageLoader,
+        next_offset: int,
+        pages_left: int,
+        timeout: float,
+        *,
+        slash: bool,
+        beside: Sequence[discord.ui.Item] = (),
     ) -> None:
         super().__init__(timeout=button_lifetime(timeout, slash=slash))
+        for item in beside:
+            self.add_item(item)
         self.asker_id = asker_id
         self.loader = loader
         self.next_offset = next_offset
@@ -110,6 +122,4 @@ class MorePassages(discord.ui.View):
             log.error("the More button failed (channel %s)", interaction.channel_id, exc_info=error)
 
     def _show(self, label: str, *, disabled: bool) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.label, item.disabled = label, disabled
+        self.more.label, self.more.disabled = label, disabled

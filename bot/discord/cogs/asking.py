@@ -16,6 +16,7 @@ from bot.discord.app import StoryBot, channel_allowed
 from bot.discord.choices import article_for_choice, choice_names, choice_value
 from bot.discord.command_help import help_lines
 from bot.discord.embeds import answer_embed, escape, shorten, source_embed, sources_embed
+from bot.discord.feedback import asked_id
 from bot.discord.paging import MorePassages
 from bot.discord.replies import send_private
 from corpus.models import Article
@@ -99,17 +100,23 @@ class Asking(commands.Cog):
             if not done:
                 await ctx.defer()
         result = await search
+        # What members could not find (bot/discord/feedback.py): recorded after the reply, never delaying it.
+        feedback, guild_id, answer_id = self.bot.feedback, ctx.guild.id if ctx.guild else None, asked_id(ctx)
+        command = ctx.command.name if ctx.command else "ask"
         if not result.hits:
             await send_private(ctx, f"{note}\n{no_match_sentence(result)}".strip())
+            feedback.unanswered(guild_id, answer_id, command, question, result)
             return
         heading = heading.format(shorten(question.text, 200))
+        votes = feedback.vote_buttons(guild_id, answer_id)
 
         async def load_page(offset: int) -> tuple[SearchResult, discord.Embed]:
             page = await self.bot.service.ask_async(question, limit, offset)
+            feedback.shown(guild_id, answer_id, command, question, page, limit, votes)  # the votes follow the page
             return page, answer_embed(page, heading, snippet_chars, _page_note(page, limit))
 
         embed = answer_embed(result, heading, snippet_chars, _page_note(result, limit))
-        view = None
+        view: discord.ui.View | None = None
         if result.has_more:
             view = MorePassages(
                 ctx.author.id,
@@ -118,9 +125,15 @@ class Asking(commands.Cog):
                 pages_left=self.bot.settings.search.max_pages - 1,
                 timeout=self.bot.settings.discord.page_timeout_seconds,
                 slash=ctx.interaction is not None,
+                beside=votes,
             )
+        elif votes:
+            view = discord.ui.View(timeout=None)  # never stored: its buttons are the Feedback cog's
+            for button in votes:
+                view.add_item(button)
         message = await ctx.send(content=note or None, embed=embed, view=view)
-        if view is not None:
+        feedback.shown(guild_id, answer_id, command, question, result, limit, votes)
+        if isinstance(view, MorePassages):
             view.message = message
 
     @commands.hybrid_command(**discord_options("sources"))
