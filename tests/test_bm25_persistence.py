@@ -109,19 +109,19 @@ def test_no_saved_index_is_refused(tmp_path: Path) -> None:
 
 
 def truncate(generation: Path) -> None:
-    path = generation / "doc_ids.npy"
+    path = generation / "doc_low.npy"
     path.write_bytes(path.read_bytes()[:-8])
 
 
 def flip_a_byte(generation: Path) -> None:
-    path = generation / "weights.npy"
+    path = generation / "columns.npy"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x40
     path.write_bytes(bytes(data))
 
 
 def delete_an_array(generation: Path) -> None:
-    (generation / "tf.npy").unlink()
+    (generation / "tf_nibbles.npy").unlink()
 
 
 def foreign_manifest(generation: Path) -> None:
@@ -173,12 +173,21 @@ def test_a_damaged_or_foreign_index_is_refused(saved: Path, damage: Callable[[Pa
 @pytest.mark.parametrize(
     ("name", "make_bad", "message"),
     [
-        ("offsets", lambda a: a[::-1].copy(), "offsets"),
-        ("offsets", lambda a: np.append(a[:-1], a[-1] - 1), "offsets"),
+        ("run_offsets", lambda a: a[::-1].copy(), "run offsets"),
+        ("run_offsets", lambda a: np.append(a[:-1], a[-1] - 1), "run offsets"),
+        ("run_start", lambda a: np.append(a[:-1], a[-1] + 7), "run starts"),
+        ("run_chunk", lambda a: a + 1, "chunk"),
         ("vocab_offsets", lambda a: np.append(a[:-1], a[-1] + 5), "vocabulary"),
-        ("doc_ids", lambda a: a + 1_000, "outside"),
-        ("weights", lambda a: a[:-1].copy(), "weights"),
+        ("doc_low", lambda a: a + 1_000, "outside"),
+        ("df", lambda a: a + 1, "frequencies"),
+        ("column_terms", lambda a: a[::-1].copy(), "column terms"),
+        ("column_terms", lambda a: a[1:].copy(), "columns"),
+        ("columns", lambda a: a[:, :-1].copy(), "columns"),
+        ("tf_nibbles", lambda a: a[:-1].copy(), "frequency bytes"),
+        ("big_at", lambda a: np.append(a, np.int64(10**12)), "large frequencies"),
         ("idf", lambda a: a.astype(np.float32), "idf"),
+        ("idf", lambda a: np.where(np.arange(a.size) == 3, np.nan, a), "idf"),
+        ("bounds", lambda a: -a, "bounds"),
         ("doc_len", lambda a: a.astype(np.float64), "doc_len"),
     ],
 )
@@ -211,7 +220,7 @@ def test_a_half_written_save_leaves_the_previous_index_in_use(index: CompiledInd
     previous = current_generation(saved)
     partial = saved / "gen-99999999999999999999-1-0badc0de"
     partial.mkdir()
-    (partial / "doc_ids.npy").write_bytes((previous / "doc_ids.npy").read_bytes())
+    (partial / "doc_low.npy").write_bytes((previous / "doc_low.npy").read_bytes())
     loaded = CompiledIndex.load(saved, expected_key=KEY)
     assert loaded.top_k(["w3", "w7"], 5) == index.top_k(["w3", "w7"], 5)
     index.save(saved, KEY)  # the next save clears the debris
