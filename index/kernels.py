@@ -342,7 +342,7 @@ def top_k(ix, dn, params, query, k, acc, cand_d, cand_s):  # type: ignore[no-unt
     band = 2.0 * (terms.size + _SLACK_ROUNDINGS) * _ULP32 * largest
     chosen, weights = np.empty(terms.size, np.int64), np.empty(terms.size, np.float32)
     posting_terms = np.empty(terms.size, np.int64)
-    columns_used = 0
+    columns_used, scattered = 0, 0
     for j in range(terms.size):
         t = terms[j]
         f = np.float32(idf[t] * counts[j])
@@ -353,6 +353,7 @@ def top_k(ix, dn, params, query, k, acc, cand_d, cand_s):  # type: ignore[no-unt
         else:
             posting_terms[j - columns_used] = t
             _scatter(ix, acc, t, f, dn, model)
+            scattered += np.int64(ix[4][ix[2][t + 1]] - ix[4][ix[2][t]])
     heap, sizes, lower = np.empty(kept, np.float32), np.zeros(2, np.int64), np.full(1, -np.inf)
     posting_terms = posting_terms[: terms.size - columns_used]
     if columns_used:
@@ -361,10 +362,13 @@ def top_k(ix, dn, params, query, k, acc, cand_d, cand_s):  # type: ignore[no-unt
             saturated += _fix_saturated(ix, acc, chosen[j], weights[j], dn, model)
         chosen, weights = chosen[:columns_used], weights[:columns_used]
         _column_pass(acc, columns, chosen, weights, dn, model, band, heap, sizes, lower, cand_d, cand_s)
-        if saturated:  # rare: a word 255 times or more in one document
+        if saturated or scattered * 4 > doc_len.size:  # rare: a word 255 times or more in one document
             acc[:] = 0
         else:
             _clear(ix, acc, posting_terms)
+    elif scattered * 8 > doc_len.size:  # many postings: scanning every document a block at a time costs less
+        _column_pass(acc, columns, chosen[:0], weights[:0], dn, model, band, heap, sizes, lower, cand_d, cand_s)
+        acc[:] = 0
     else:
         _posting_pass(ix, acc, posting_terms, band, heap, sizes, lower, cand_d, cand_s)
     bound = np.float64(heap[0]) - band if sizes[0] == kept else -np.inf
