@@ -207,15 +207,19 @@ def _offer(d, s, band, heap, sizes, lower, cand_d, cand_s):  # type: ignore[no-u
     sizes[1] = held + 1
 
 
-@njit(**JIT_OPTIONS)
-def _scatter(ix, acc, t, f, dn, model):  # type: ignore[no-untyped-def]
-    """Add term `t`'s weights (times `f`, its idf × count) into `acc` for every posting."""
+@njit(**INLINE)
+def _scatter_chunk(ix, acc, terms, weights, cursor, chunk, dn, model):  # type: ignore[no-untyped-def]
+    """Add the weights of `terms` (each times its idf × count) into `acc` for their postings in one chunk;
+    `cursor` holds each term's next run and moves past the chunk's."""
     doc_low, tf_nibbles, run_offsets, run_chunk, run_start = ix[:5]
     big_at, big_tf = ix[7], ix[8]
     variant, k1p1, k1, delta = np.int64(model[0]), model[1], model[2], model[3]
-    n = acc.size
-    for r in range(run_offsets[t], run_offsets[t + 1]):
-        base = np.int64(run_chunk[r]) << 16
+    n, base = acc.size, np.int64(chunk) << 16
+    for j in range(terms.size):
+        r, f = cursor[j], weights[j]
+        if r == run_offsets[terms[j] + 1] or np.int64(run_chunk[r]) != chunk:
+            continue
+        cursor[j] = r + 1
         for i in range(run_start[r], run_start[r + 1]):
             d = base + np.int64(doc_low[i])
             if d >= n:  # only a damaged index could say so; never write outside acc
@@ -223,6 +227,14 @@ def _scatter(ix, acc, t, f, dn, model):  # type: ignore[no-untyped-def]
             nibble = (tf_nibbles[i >> 1] >> ((i & 1) << 2)) & 15
             x = np.float32(big_tf_of(big_at, big_tf, i, nibble) if nibble == 15 else nibble)
             acc[d] += f * approx_weight(variant, k1p1, k1, delta, x, dn[d])
+
+
+@njit(**JIT_OPTIONS)
+def _scatter(ix, acc, terms, weights, dn, model):  # type: ignore[no-untyped-def]
+    """Add the weights of `terms` into `acc` for all their postings, a chunk at a time (_scatter_chunk)."""
+    cursor = ix[2][terms]
+    for chunk in range((acc.size + 0xFFFF) >> 16):
+        _scatter_chunk(ix, acc, terms, weights, cursor, chunk, dn, model)
 
 
 @njit(**JIT_OPTIONS)
@@ -263,21 +275,28 @@ def _block_scores(acc, columns, chosen, weights, dn, model, start, width, buffer
 
 
 @njit(**JIT_OPTIONS)
-def _column_pass(acc, columns, chosen, weights, dn, model, band, heap, sizes, lower, cand_d, cand_s):  # type: ignore[no-untyped-def]
-    """Offer every document that can be in the band: the postings' part is in `acc` (left as it is), the columns
-    are added a block at a time. A first pass keeps each block's best score (the k-th best of those is a lower
-    bound of the k-th best score); a second pass recomputes and scans only the blocks that can reach it."""
+def _block_pass(
+    ix, acc, terms, weights, columns, chosen, column_weights, dn, model, band, heap, sizes, lower, cand_d, cand_s
+):  # type: ignore[no-untyped-def]
+    """Offer every document that can be in the band, a block of documents at a time: the postings of `terms` are
+    added into `acc` (left so) and the columns into a block's buffer. A first pass, a chunk at a time while its
+    scores are in the core's cache, keeps each block's best score (the k-th best of those is a lower bound of the
+    k-th best score); a second pass recomputes and scans only the blocks that can reach it."""
     n = acc.size
     blocks = (n + BLOCK - 1) // BLOCK
     buffer, best = np.empty(BLOCK, np.float32), np.zeros(blocks, np.float32)
     bits, best_bits = buffer.view(np.int32), best.view(np.int32)
-    for b in range(blocks):
-        width = min(BLOCK, n - b * BLOCK)
-        _block_scores(acc, columns, chosen, weights, dn, model, b * BLOCK, width, buffer)
-        top = np.int32(0)
-        for i in range(width):  # scores are ≥ 0, so their bits order as they do: an integer maximum vectorises
-            top = max(top, bits[i])
-        best_bits[b] = top
+    cursor = ix[2][terms]
+    per_chunk = (1 << 16) // BLOCK
+    for chunk in range((n + 0xFFFF) >> 16):
+        _scatter_chunk(ix, acc, terms, weights, cursor, chunk, dn, model)
+        for b in range(chunk * per_chunk, min(blocks, (chunk + 1) * per_chunk)):
+            width = min(BLOCK, n - b * BLOCK)
+            _block_scores(acc, columns, chosen, column_weights, dn, model, b * BLOCK, width, buffer)
+            top = np.int32(0)
+            for i in range(width):  # scores are ≥ 0, so their bits order as they do: an integer maximum vectorises
+                top = max(top, bits[i])
+            best_bits[b] = top
     floor = _TINY  # s ≥ floor ⟺ s > 0, for s ≥ 0
     if blocks >= heap.size:
         floor = max(np.float64(np.partition(best, blocks - heap.size)[blocks - heap.size]) - band, _TINY)
@@ -285,7 +304,7 @@ def _column_pass(acc, columns, chosen, weights, dn, model, band, heap, sizes, lo
         if best[b] < max(lower[0], floor):
             continue
         width = min(BLOCK, n - b * BLOCK)
-        _block_scores(acc, columns, chosen, weights, dn, model, b * BLOCK, width, buffer)
+        _block_scores(acc, columns, chosen, column_weights, dn, model, b * BLOCK, width, buffer)
         for i in range(width):
             if buffer[i] >= max(lower[0], floor):
                 _offer(b * BLOCK + i, buffer[i], band, heap, sizes, lower, cand_d, cand_s)
@@ -341,7 +360,7 @@ def top_k(ix, dn, params, query, k, acc, cand_d, cand_s):  # type: ignore[no-unt
         largest += counts[j] * np.float64(bounds[terms[j]])
     band = 2.0 * (terms.size + _SLACK_ROUNDINGS) * _ULP32 * largest
     chosen, weights = np.empty(terms.size, np.int64), np.empty(terms.size, np.float32)
-    posting_terms = np.empty(terms.size, np.int64)
+    posting_terms, posting_weights = np.empty(terms.size, np.int64), np.empty(terms.size, np.float32)
     columns_used, scattered = 0, 0
     for j in range(terms.size):
         t = terms[j]
@@ -351,25 +370,26 @@ def top_k(ix, dn, params, query, k, acc, cand_d, cand_s):  # type: ignore[no-unt
             chosen[columns_used], weights[columns_used] = column, f
             columns_used += 1
         else:
-            posting_terms[j - columns_used] = t
-            _scatter(ix, acc, t, f, dn, model)
+            posting_terms[j - columns_used], posting_weights[j - columns_used] = t, f
             scattered += np.int64(ix[4][ix[2][t + 1]] - ix[4][ix[2][t]])
-    heap, sizes, lower = np.empty(kept, np.float32), np.zeros(2, np.int64), np.full(1, -np.inf)
     posting_terms = posting_terms[: terms.size - columns_used]
-    if columns_used:
-        saturated = 0
-        for j in range(columns_used):
-            saturated += _fix_saturated(ix, acc, chosen[j], weights[j], dn, model)
-        chosen, weights = chosen[:columns_used], weights[:columns_used]
-        _column_pass(acc, columns, chosen, weights, dn, model, band, heap, sizes, lower, cand_d, cand_s)
-        if saturated or scattered * 4 > doc_len.size:  # rare: a word 255 times or more in one document
+    posting_weights = posting_weights[: posting_terms.size]
+    chosen, weights = chosen[:columns_used], weights[:columns_used]
+    heap, sizes, lower = np.empty(kept, np.float32), np.zeros(2, np.int64), np.full(1, -np.inf)
+    saturated = 0
+    for j in range(columns_used):
+        saturated += _fix_saturated(ix, acc, chosen[j], weights[j], dn, model)
+    if columns_used or scattered * 8 > doc_len.size:  # every document, a block at a time
+        _block_pass(
+            ix, acc, posting_terms, posting_weights, columns, chosen, weights, dn, model,
+            band, heap, sizes, lower, cand_d, cand_s,
+        )  # fmt: skip
+        if saturated or scattered * 4 > doc_len.size:  # saturated: a word 255 times or more in one document
             acc[:] = 0
         else:
             _clear(ix, acc, posting_terms)
-    elif scattered * 8 > doc_len.size:  # many postings: scanning every document a block at a time costs less
-        _column_pass(acc, columns, chosen[:0], weights[:0], dn, model, band, heap, sizes, lower, cand_d, cand_s)
-        acc[:] = 0
-    else:
+    else:  # few postings: only their documents can score
+        _scatter(ix, acc, posting_terms, posting_weights, dn, model)
         _posting_pass(ix, acc, posting_terms, band, heap, sizes, lower, cand_d, cand_s)
     bound = np.float64(heap[0]) - band if sizes[0] == kept else -np.inf
     docs = np.sort(cand_d[: sizes[1]][cand_s[: sizes[1]] >= bound].astype(np.int64))
