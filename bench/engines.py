@@ -58,7 +58,9 @@ STORYBOT = Engine(
     search=_storybot_search,
     mmap=True,
     note="CompiledIndex, Okapi k1 1.5 b 0.75 (rank-bm25's scores); load verifies every file's crc32 and, the first "
-    "time in a process, waits for the compiled kernels (numba's import and its on-disk cache)",
+    "time in a process, waits for the compiled kernels (numba's import and its on-disk cache, about 0.35 s and 110 MB "
+    "resident, 70 MB of it numba's shared library: like tantivy's native library, in the cold load and not in loaded "
+    "RSS)",
 )
 
 
