@@ -3,11 +3,13 @@
 The kernels rank by float32 approximate scores and rescore exactly (see kernels.py); this module prepares
 what they need once per index (the arrays in argument order, each document's length factor in float32) and keeps a
 pool of scratch arrays (a zeroed float32 score and room for candidates per document), one set per query in flight:
-the kernels release the GIL, so queries from several threads run side by side, each on its own set.
+the kernels release the GIL, so queries from several threads run side by side (one per core), each on its own set.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from types import SimpleNamespace
 
@@ -39,6 +41,7 @@ class KernelQueries:
         self._model = model
         self._factors: np.ndarray | None = None
         self._pool: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
     def _length_factors(self) -> np.ndarray:
         """Per document, float32: k1·norm (Okapi, BM25+) or 1/norm (BM25L); computed on first need."""
@@ -58,13 +61,15 @@ class KernelQueries:
     def top_k(self, kernels: SimpleNamespace, query: Sequence[int], k: int) -> list[tuple[int, float]]:
         """The best `k` (doc, exact score), best first; `query`: known term ids with idf ≥ 0, in query order."""
         factors = self._factors if self._factors is not None else self._length_factors()
-        try:
-            scratch = self._pool.pop()  # list.pop and list.append are atomic: no lock needed
-        except IndexError:
-            size = self._doc_count  # untouched pages cost nothing: the candidates rarely fill more than a few
-            scratch = (np.zeros(size, np.float32), np.empty(size, np.int32), np.empty(size, np.float32))
-        docs, scores = kernels.top_k(self._index, factors, self._params, np.array(query, dtype=np.int64), k, *scratch)
-        self._pool.append(scratch)  # only once the kernel finished: the scores are all 0 again (an exception drops it)
+        with self._slots:  # at most one query per core in flight: more would only hold more scratch memory
+            try:
+                scratch = self._pool.pop()
+            except IndexError:
+                size = self._doc_count  # untouched pages cost nothing: the candidates rarely fill more than a few
+                scratch = (np.zeros(size, np.float32), np.empty(size, np.int32), np.empty(size, np.float32))
+            query_ids = np.array(query, dtype=np.int64)
+            docs, scores = kernels.top_k(self._index, factors, self._params, query_ids, k, *scratch)
+            self._pool.append(scratch)  # only once the kernel finished: its scores are all 0 again
         return list(zip(docs.tolist(), scores.tolist(), strict=True))
 
     def exact_scores(self, kernels: SimpleNamespace, query: Sequence[int], docs: np.ndarray) -> np.ndarray:

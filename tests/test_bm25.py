@@ -270,3 +270,14 @@ def test_a_vocabulary_beyond_65536_terms_keeps_every_posting_in_document_order()
     assert index.matching_docs("shared").tolist() == list(range(len(docs)))
     assert index.df("a33999") == 1
     check_query(index, reference(docs, params), docs, ["a12", "b12", "shared"])
+
+
+def test_documents_from_a_generator_build_the_same_index_as_from_a_list() -> None:
+    # The build reads 16,384 documents at a time, so the documents need not all be in memory at once.
+    rng = random.Random(12)
+    docs = [rng.choices(WORDS + [f"r{i}" for i in range(500)], k=rng.randint(0, 12)) for _ in range(40_000)]
+    from_list = CompiledIndex.build(docs, BM25Params())
+    from_generator = CompiledIndex.build((list(doc) for doc in docs), BM25Params())
+    assert from_generator.arrays.keys() == from_list.arrays.keys()
+    for name, array in from_list.arrays.items():
+        assert np.array_equal(from_generator.arrays[name], array), name
