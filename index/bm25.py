@@ -231,10 +231,16 @@ class CompiledIndex:
         kernels = self._kernels()
         if kernels is not None and not self._signed:
             return self.kernel_queries.top_k(kernels, query, k)
-        docs = np.unique(np.concatenate([self._postings.term_docs(term_id) for term_id in set(query)]))
+        present = np.zeros(self.doc_count, dtype=bool)  # every document with a query word (faster than np.unique)
+        for term_id in set(query):
+            present[self._postings.term_docs(term_id)] = True
+        docs = np.flatnonzero(present)
         exact = self._numpy_scores(query, docs)
         positive = exact > 0
         docs, exact = docs[positive], exact[positive]
+        if docs.size > k:  # only the k best and their ties need sorting
+            contenders = exact >= np.partition(exact, docs.size - k)[docs.size - k]
+            docs, exact = docs[contenders], exact[contenders]
         best = np.lexsort((docs, -exact))[:k]
         return list(zip(docs[best].tolist(), exact[best].tolist(), strict=True))
 
