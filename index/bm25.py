@@ -2,9 +2,10 @@
 
 Scores are defined as rank_bm25 0.2.2 computes them (its idf variants, its epsilon floor for Okapi, a repeated
 query word counted once per occurrence, BM25+'s delta·idf for absent words) so the two can be compared exactly.
-A query only reads the postings of its own words, and prunes where it can (index/topk.py: MaxScore, then a dense
-float32 sum): candidates are ranked by precomputed float32 weights, and the few that can reach the top k are
-rescored exactly in float64 from term frequencies, lengths and idf.
+A query only reads its own words' postings and columns (index/postings.py), in compiled kernels (index/kernels.py)
+once they are loaded: documents are ranked by float32 approximate scores computed from the frequencies, and the
+band that can hold the exact top k is rescored exactly in float64 from frequencies, lengths and idf. Small indexes,
+and every index until the kernels are loaded, are answered exactly in numpy.
 """
 
 from __future__ import annotations
