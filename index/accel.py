@@ -2,15 +2,17 @@
 
 Importing numba and loading the kernels from its on-disk cache takes about 0.3 s of CPU and 110 MB of resident
 memory; compiling them (the first run after an install or a change, or where the cache cannot be written) takes
-several seconds. Until they are ready, and for indexes too small to need them, queries are answered exactly in
-numpy (index/topk.py): slower at scale, identical results.
+several seconds (`make setup` and the Docker image do it once). Until they are ready, and for indexes too small to
+need them, queries are answered exactly in numpy (index/bm25.py): slower at scale, identical results.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 log = logging.getLogger(__name__)
@@ -53,9 +55,34 @@ def wait(timeout: float | None = None) -> bool:
     return _kernels is not None
 
 
+def _writable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            return True
+    except OSError:
+        return False
+
+
+def _choose_cache() -> None:
+    """numba refuses to compile a cached function when it has nowhere to write its cache (beside the source, or in
+    the user's cache folder): then, unless NUMBA_CACHE_DIR says where, use a folder in the temporary directory."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):  # no home folder for this user
+        home = None
+    if _writable(Path(__file__).parent / "__pycache__") or (home and _writable(home / ".cache" / "numba")):
+        return
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / f"storybot-numba-{user}")
+
+
 def _load() -> None:
     global _kernels
     try:
+        _choose_cache()
         from index import kernels
         from index.topk import warm_up
 
