@@ -120,6 +120,11 @@ class Postings:
         column = self.column_of(term)
         if column >= 0:
             return np.flatnonzero(self.columns[column])
+        docs = self._posted(term)
+        return docs if docs.size == 0 or docs.max() < self.doc_count else docs[docs < self.doc_count]  # see check()
+
+    def _posted(self, term: int) -> np.ndarray:
+        """The documents of a term with postings, one per posting (so aligned with its frequencies)."""
         runs = slice(int(self.run_offsets[term]), int(self.run_offsets[term + 1]))
         starts = self.run_start[runs.start : runs.stop + 1]
         if starts.size < 2:
@@ -129,11 +134,11 @@ class Postings:
         return low + np.repeat(bases, np.diff(starts))
 
     def term_tfs(self, term: int, docs: np.ndarray) -> np.ndarray:
-        """How often term `term` occurs in each of `docs` (int64, ascending, in range), as int64 (0: absent)."""
+        """How often term `term` occurs in each of `docs` (int64, in range, any order), as int64 (0: absent)."""
         column = self.column_of(term)
         if column >= 0:
             return self._exact(self.columns[column][docs].astype(np.int64), self._column_key(column, docs))
-        posted = self.term_docs(term)
+        posted = self._posted(term)
         if posted.size == 0:
             return np.zeros(docs.size, dtype=np.int64)
         position = np.minimum(np.searchsorted(posted, docs), posted.size - 1)
@@ -200,8 +205,11 @@ class Postings:
         has_runs = runs_per_term > 0
         if np.any(np.diff(self.run_start) > 1 << CHUNK_BITS) or np.any(self.df[has_runs] != counted[has_runs]):
             raise ValueError("the document frequencies do not match the postings")
-        if chunks and docs & 0xFFFF:  # the last chunk is partial: its runs must end below N (the kernels check too)
+        if chunks and docs & 0xFFFF:  # the last chunk is partial: its runs must end below N
+            # A sample of its runs (each one a page of doc_low read at start-up); reading postings, the kernels and
+            # term_docs skip any document beyond N, so a damaged posting elsewhere can never be read past an array.
             ends = self.run_start[1:][self.run_chunk == chunks - 1] - 1
+            ends = ends[:: max(1, ends.size // 64)]
             if ends.size and int(self.doc_low[ends].max()) >= docs & 0xFFFF:
                 raise ValueError("a posting names a document outside the index")
 

@@ -33,7 +33,7 @@ class KernelQueries:
         self, postings: Postings, idf: np.ndarray, bounds: np.ndarray, model: tuple[str, float, float, float, float]
     ) -> None:
         variant, k1, b, delta, avgdl = model
-        # The kernels' tuple, in the order of kernels.INDEX_ARRAYS.
+        # The tuple the kernels take, in the order of INDEX_ARRAYS.
         self._index = (*(getattr(postings, name) for name in INDEX_ARRAYS[:10]), idf, bounds)
         self._doc_count = postings.doc_count
         self._params = _read_only(np.array([VARIANT_CODES[variant], k1, b, delta, avgdl], dtype=np.float64))

@@ -15,6 +15,7 @@ import pytest
 
 from index.bm25 import BM25Params, CompiledIndex, IndexFormatError
 from index.postings_io import CURRENT_FILE, MANIFEST_FILE, current_generation
+from tests.bm25_strategies import forced
 
 KEY = "corpus-and-settings-hash"
 VOCABULARY = [f"w{i}" for i in range(60)] + ["café", "東京", "naïve"]
@@ -266,3 +267,29 @@ def test_concurrent_saves_leave_one_complete_generation(tmp_path: Path) -> None:
     loaded = CompiledIndex.load(tmp_path, expected_key=None)
     assert loaded.doc_count in {index.doc_count for index in indexes}
     assert generations(tmp_path) == [current_generation(tmp_path).name]
+
+
+@pytest.mark.parametrize("strategy", ["numpy", "kernel"])
+def test_a_damaged_posting_the_load_does_not_sample_is_never_read_past_the_index(
+    tmp_path: Path, strategy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Start-up reads only a sample of the last chunk's runs (a page each); a posting naming a document beyond the
+    # last one elsewhere must still never be read or written outside the arrays, by numpy or by the kernels.
+    forced(strategy, monkeypatch)
+    rng = random.Random(2)
+    words = [f"v{i}" for i in range(500)]  # hundreds of runs in the last chunk, which holds 4,464 documents
+    docs = [rng.choices(words, k=rng.randint(1, 6)) for _ in range(70_000)]
+    CompiledIndex.build(docs, BM25Params()).save(tmp_path, KEY)
+    generation = current_generation(tmp_path)
+    run_chunk, run_start = (np.load(generation / f"{name}.npy") for name in ("run_chunk", "run_start"))
+    ends = run_start[1:][run_chunk == 1] - 1
+    sampled = set(ends[:: max(1, ends.size // 64)].tolist())
+    unsampled = next(end for end in ends.tolist() if end not in sampled)
+    doc_low = np.load(generation / "doc_low.npy")
+    doc_low[unsampled] = 65_535  # document 131,071 of 70,000
+    replace_array(tmp_path, "doc_low", doc_low)
+    loaded = CompiledIndex.load(tmp_path, expected_key=KEY)
+    for word in words:
+        assert int(loaded.matching_docs(word).max(initial=0)) < len(docs)
+        found = loaded.top_k([word, "v1"], 10)
+        assert found and all(0 <= doc < len(docs) for doc, _ in found)
