@@ -206,11 +206,11 @@ class Postings:
         if np.any(np.diff(self.run_start) > 1 << CHUNK_BITS) or np.any(self.df[has_runs] != counted[has_runs]):
             raise ValueError("the document frequencies do not match the postings")
         if chunks and docs & 0xFFFF:  # the last chunk is partial: its runs must end below N
-            # A sample of its runs (each one a page of doc_low read at start-up); reading postings, the kernels and
-            # term_docs skip any document beyond N, so a damaged posting elsewhere can never be read past an array.
+            # Only the last run is read here: each read of a memory-mapped page can map megabytes around it (large
+            # folios), which would stay resident. Reading postings, the kernels and term_docs skip any document
+            # beyond N, so a damaged posting elsewhere is never read past an array.
             ends = self.run_start[1:][self.run_chunk == chunks - 1] - 1
-            ends = ends[:: max(1, ends.size // 64)]
-            if ends.size and int(self.doc_low[ends].max()) >= docs & 0xFFFF:
+            if ends.size and int(self.doc_low[ends[-1]]) >= docs & 0xFFFF:
                 raise ValueError("a posting names a document outside the index")
 
     def _check_columns(self, terms: int, docs: int) -> None:
