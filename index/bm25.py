@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -212,6 +213,19 @@ class CompiledIndex:
         docs = np.zeros(0, dtype=np.int64) if term_id < 0 else self._postings.term_docs(term_id)
         docs.flags.writeable = False
         return docs
+
+    def contains(self, term: str, docs: np.ndarray) -> np.ndarray:
+        """Whether each of `docs` (int64, in range, any order) contains `term`, as booleans: a look-up per document,
+        never the term's whole posting list (the answer policy asks this of a few passages per question)."""
+        term_id = self._term_id(term)
+        if term_id < 0:
+            return np.zeros(docs.size, dtype=bool)
+        return self._postings.term_tfs(term_id, np.asarray(docs, dtype=np.int64)) > 0
+
+    @cached_property
+    def largest_idf(self) -> float:
+        """The largest idf of any term (0.0 for an empty index)."""
+        return float(self._idf.max()) if self._idf.size else 0.0
 
     def scores(self, terms: Sequence[str], doc_ids: np.ndarray) -> np.ndarray:
         """Exact float64 scores of the given documents, equal to rank-bm25's get_scores for them.
