@@ -140,7 +140,7 @@ def measure(service: StoryService, questions: list[str], who: bool) -> dict[str,
         start = time.perf_counter()
         result = service.ask(question, RESULTS)
         if result.hits:
-            answer_embed(result, "Answer to: {}".format(question.text[:200]), 350, "page 1")
+            answer_embed(result, f"Answer to: {question.text[:200]}", 350, "page 1")
         discord_times.append(time.perf_counter() - start)
     clock = StageClock()
     per_stage: dict[str, list[float]] = {name: [] for name in STAGES}
@@ -151,7 +151,7 @@ def measure(service: StoryService, questions: list[str], who: bool) -> dict[str,
             with clock.stage("render"):
                 render_result(result, 350)
                 if result.hits:
-                    answer_embed(result, "Answer to: {}".format(question.text[:200]), 350, "page 1")
+                    answer_embed(result, f"Answer to: {question.text[:200]}", 350, "page 1")
             for name in STAGES:
                 per_stage[name].append(clock.spent.get(name, 0.0))
     figures = {

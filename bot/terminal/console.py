@@ -13,10 +13,9 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from answers.engine import SearchResult
-from bot.core.article_links import add_link_article
 from bot.core.commands import BY_NAME, terminal_commands, terminal_help
 from bot.core.presenting import (
     ask_for_words,
@@ -32,7 +31,9 @@ from bot.core.safe_text import visible
 from bot.core.service import ChangePlan, ChangeReport, CorpusRefused, NeedsConfirmation, StoryService
 from bot.terminal.report import console_report
 from corpus.files import UploadRefused
-from corpus.web_import import WebArticle
+
+if TYPE_CHECKING:
+    from corpus.web_import import WebArticle
 
 CONFIRM = "confirm"
 Change = Callable[[frozenset[str]], Awaitable[str]]
@@ -198,6 +199,9 @@ class ConsoleSession:
         return change
 
     def _add_link(self, url: str) -> Change:
+        # Imported here: fetching pages (aiohttp, trafilatura) costs a quarter of a second of every start-up else.
+        from bot.core.article_links import add_link_article
+
         async def change(confirmed: frozenset[str]) -> str:
             async def save(article: WebArticle) -> ChangeReport:
                 return await self.service.add_article(
