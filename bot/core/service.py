@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from index import accel
 from index.bm25 import IndexFormatError
 from index.build_process import CHILD_BUILD_MIN_PARAGRAPHS, build_in_child
 from index.store import load_or_build, open_unchanged
-from storage.collector import collections_paused, settle_long_lived_objects
+from storage.collector import collections_paused, release_gradually, settle_long_lived_objects
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -350,14 +351,30 @@ class StoryService:
             loaded_corpus = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
         except CorpusFileError as error:  # the folder itself went away (an unmounted volume) or became unreadable
             raise CorpusRefused(f"Nothing changed: {error.message}.") from None
+        parsed = list(loaded_corpus.articles)
+        try:
+            return self._swap_in(loaded_corpus, what, allowed, count_changed, started)
+        except BaseException as error:
+            # A refusal's traceback would keep every parsed article alive, to be freed at once on the event loop.
+            traceback.clear_frames(error.__traceback__)
+            raise
+        finally:
+            # The parsed articles: the new engine reads its own from the text store. Only `parsed` holds them now.
+            del loaded_corpus
+            release_gradually(parsed)
+
+    def _swap_in(
+        self, loaded_corpus: CorpusLoad, what: str, allowed: frozenset[str], count_changed: bool, started: float
+    ) -> ChangeReport:
         if loaded_corpus.errors:
             raise CorpusRefused("The corpus has bad files, so nothing changed:", loaded_corpus.errors)
-        old, new = self.corpus, loaded_corpus.corpus
-        diff = diff_corpora(old, new)
+        new = loaded_corpus.corpus
+        diff, paragraphs = diff_corpora(self.corpus, new), new.paragraph_count
+        del new
         _check_confirmed(what, diff.removed, diff.changed if count_changed else (), allowed)
         settings, state_dir = engine_settings(self.settings), self.settings.state_dir
         try:
-            if new.paragraph_count >= CHILD_BUILD_MIN_PARAGRAPHS:
+            if paragraphs >= CHILD_BUILD_MIN_PARAGRAPHS:
                 build_in_child(self.settings.corpus_dir, self.settings.max_file_bytes, settings.index, state_dir)
             engine = load_engine(loaded_corpus.articles, settings, state_dir, loaded_corpus=loaded_corpus)
         except OSError as error:
