@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.core.service import StoryService
 from bot.core.settings import Settings
 from bot.discord.command_sync import sync_if_changed
+from bot.discord.cooldowns import AskCooldowns
 from bot.discord.permissions import GuildOnly, is_admin
 from bot.guild_store import GuildSettingsStore
 
@@ -25,6 +26,7 @@ HEARTBEAT_FILE = "heartbeat"
 HEARTBEAT_SECONDS = 30.0
 EXTENSIONS = (
     "bot.discord.cogs.asking",
+    "bot.discord.cogs.finding",
     "bot.discord.cogs.moderation",
     "bot.discord.cogs.guild_config",
     "bot.discord.cogs.settings_upkeep",
@@ -78,6 +80,7 @@ class StoryBot(commands.AutoShardedBot):
         self.settings = settings
         self.service = service
         self.guild_store = guild_store
+        self.ask_cooldowns = AskCooldowns(settings.discord)
         # Slash commands are offered in servers only: the story, its moderators and its settings are per server.
         self.tree.allowed_contexts = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
         self.add_check(self._channel_allowed)
@@ -137,14 +140,22 @@ class StoryBot(commands.AutoShardedBot):
             raise GuildOnly("I answer in servers only: ask me in a channel of your server.")
         if command is not None and command.name == "config" and is_admin(ctx.author):
             return True
-        guild_settings = await self.guild_store.get(ctx.guild.id)
-        if channel_allowed(ctx.channel, guild_settings.channels):
-            return True
-        existing = tuple(c for c in guild_settings.channels if ctx.guild.get_channel_or_thread(c) is not None)
+        await self.check_allowed_channel(ctx.guild, ctx.channel)
+        return True
+
+    async def check_allowed_channel(self, guild: discord.Guild | None, channel: object) -> None:
+        """Raise ChannelNotAllowed unless the guild's allow-list admits the channel (GuildOnly in a DM): the check
+        of every member command, also for what discord.py's global check does not see (a context menu, a button)."""
+        if guild is None:
+            raise GuildOnly("I answer in servers only: ask me in a channel of your server.")
+        guild_settings = await self.guild_store.get(guild.id)
+        if channel_allowed(channel, guild_settings.channels):  # type: ignore[arg-type]
+            return
+        existing = tuple(c for c in guild_settings.channels if guild.get_channel_or_thread(c) is not None)
         if not existing:
             # Deleted while the bot was away, or archived threads: settings upkeep asks Discord which, and forgets
             # the deleted ones (an empty list answers everywhere). Until then, stay where the admins said.
-            self.dispatch(STALE_ALLOW_LIST, ctx.guild)
+            self.dispatch(STALE_ALLOW_LIST, guild)
         raise ChannelNotAllowed(existing)
 
 
