@@ -238,7 +238,9 @@ def main() -> None:
     articles = load_corpus(BUNDLED_CORPUS, max_bytes=1_000_000).articles
     engine = SearchEngine.build(articles, engine_settings(Settings()))
     cases = make_cases(engine, args.squad)
-    print(f"cases: {', '.join(f'{half} {len(c)}' for half, c in cases.items())}")
+    for half, half_cases in cases.items():
+        kinds = {kind: sum(case.kind == kind for case in half_cases) for kind in ("story", "misquote", "other")}
+        print(f"{half} cases: " + ", ".join(f"{kind} {count}" for kind, count in kinds.items()))
     for name, measure, unknown in MEASURES:
         finder = SourceFinder(engine, measure=measure)
         finder.weights = TermWeights(engine.index, unknown)

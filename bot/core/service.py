@@ -333,6 +333,7 @@ class StoryService:
             message = f"Nothing changed: the new index could not be saved in the state folder ({reason})."
             raise StateWriteFailed(message) from error
         self._engine = engine
+        self._finder = self._corpus = None  # made for the old engine: they would keep it alive
         self.load_errors = ()
         summary = diff.summary()
         log.info("corpus reloaded: %s", summary)

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 POST_LABEL, POSTED_LABEL = "Post in channel", "Posted"
 CANNOT_POST = (
-    "I can't post in this channel: I need View Channel, Send Messages and Embed Links here "
+    "I can't post in this channel: I need View Channel, Send Messages, Embed Links and Read Message History here "
     "(a server admin can grant them)."
 )
 
