@@ -90,7 +90,8 @@ async def test_the_menu_follows_more_passages_and_works_on_slash_answers(tmp_pat
 async def test_the_first_and_last_paragraphs_say_nothing_comes_before_or_after(tmp_path: Path) -> None:
     async with stage(tmp_path) as s:
         (s.corpus_dir / "short.md").write_text(
-            "# Harbour news\n\nThe harbour master opened the season.\n\nBoats came in.\n\nThe harbour closed at dusk.\n",
+            "# Harbour news\n\nThe harbour master opened the season.\n\nBoats came in.\n\n"
+            "The harbour closed at dusk.\n",
             encoding="utf-8",
         )
         await reload(s)
