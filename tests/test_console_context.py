@@ -50,7 +50,7 @@ def test_context_at_the_first_paragraph_says_nothing_comes_before(tmp_path: Path
 def test_findsource_in_the_terminal_then_context(tmp_path: Path) -> None:
     pasted = '"Donald Trump does not care about border security" — Donald Trump'
     out = console(tmp_path, [f"!findsource {pasted}", "!context 1", "!source? https://example.com 😂", "!findsource"])
-    assert "Found in the story: “Donald Trump does not care about border security”" in out
+    assert "Found in the story — “Donald Trump does not care about border security”" in out
     assert "The message says Donald Trump said it; in the story, Kamala Harris says it." in out
     assert "1. **Kamala Harris**: “" in out and "paragraph 3" in out
     assert "→ [3] “Donald Trump does not care" in out

@@ -4,6 +4,7 @@ data.type 3, target_id, resolved.messages, as Discord sends it), its Post in cha
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,72 @@ async def test_the_menu_and_the_prefix_twin_share_the_member_cooldown_with_ask(t
         assert refused.ephemeral and "asking quickly" in refused.content
         assert "asking quickly" in (await s.say(w.member, "!source?", reply_to=pasted)).content
         assert (await use_menu(s, w.other_member, pasted)).messages[0].embeds, "another member is not held"
+
+
+@pytest.mark.asyncio
+async def test_a_slow_search_defers_privately_and_its_answer_still_posts(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        real = s.bot.service.find_source
+
+        def slow(*args: Any, **kwargs: Any) -> Any:
+            time.sleep(1.5)
+            return real(*args, **kwargs)
+
+        s.bot.service.find_source = slow  # type: ignore[method-assign]
+        pasted = await s.emu.send_message(s.world.general, s.world.other_member, QUOTE)
+        record = await use_menu(s, s.world.member, pasted)
+        assert record.response_type == 5, "deferred within Discord's 3 seconds"
+        (answer,) = record.messages
+        assert answer.ephemeral and answer.embeds[0]["title"].startswith("Found in the story")
+        await press(s, answer, s.world.member, "Post in channel")
+        post = await s.emu.wait_for_message(s.world.general, lambda m: m.via == "channel", timeout=10)
+        assert post.embeds[0]["fields"] == answer.embeds[0]["fields"]
+
+
+@pytest.mark.asyncio
+async def test_posting_where_the_bot_may_not_or_no_longer_answers_is_refused_privately(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        w = s.world
+        pasted = await s.emu.send_message(w.general, w.other_member, QUOTE)
+        (answer,) = (await use_menu(s, w.member, pasted)).messages
+        s.emu.fail_next("POST /channels/*/messages", 403, code=50013)
+        refused = await press(s, answer, w.member, "Post in channel")
+        await s.emu.wait_until(lambda: refused.followups, timeout=10, describe=refused.describe)
+        assert "can't post in this channel" in refused.followups[0].content and refused.followups[0].ephemeral
+        await s.bot.guild_store.set(w.guild.id, channels=(w.news.id,))  # the admins moved the bot meanwhile
+        moved = await press(s, answer, w.member, "Post in channel")
+        await s.emu.wait_until(lambda: moved.followups, timeout=10, describe=moved.describe)
+        assert f"<#{w.news.id}>" in moved.followups[0].content
+        assert not [m for m in s.emu.bot_messages(w.general) if m.via == "channel"], "nothing was posted"
+
+
+@pytest.mark.asyncio
+async def test_a_message_of_4000_characters_with_markup_is_read_from_its_beginning(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        message = (
+            "**[click me](https://evil.example)** @everyone “say it to my face” <@&1> "
+            + "and then a very long rant about nothing in particular " * 80
+        )[:4000]
+        pasted = await s.emu.send_message(s.world.general, s.world.other_member, message)
+        (answer,) = (await use_menu(s, s.world.member, pasted)).messages
+        embed = answer.embeds[0]
+        assert embed["title"] == "Found in the story — “say it to my face”"
+        assert "Only the beginning of a long message was read." in embed["description"]
+        assert "evil.example" not in answer.text() and "@everyone" not in answer.text()
+
+
+@pytest.mark.asyncio
+async def test_the_private_answer_and_the_post_have_the_context_menu(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        pasted = await s.emu.send_message(s.world.general, s.world.other_member, QUOTE)
+        (answer,) = (await use_menu(s, s.world.member, pasted)).messages
+        await press(s, answer, s.world.member, "Post in channel")
+        post = await s.emu.wait_for_message(s.world.general, lambda m: m.via == "channel", timeout=10)
+        for message, who in ((answer, s.world.member), (post, s.world.other_member)):
+            (select,) = [c for row in message.components for c in row["components"] if c["type"] == 3]
+            record = await s.emu.send_interaction(
+                s.world.general, who, type=3, custom_id=select["custom_id"], message=message, values=["1"]
+            )
+            await s.emu.wait_until(lambda r=record: r.followups, timeout=10, describe=record.describe)
+            context = record.followups[0]
+            assert context.ephemeral and "Paragraph 3 (the passage)" in [f["name"] for f in context.embeds[0]["fields"]]

@@ -85,7 +85,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "context",
         "The paragraphs around a passage of the last answer.",
         terminal="<passage number>",
-        not_on_discord="on Discord, the Context menu under an answer shows them",
+        not_on_discord="on Discord, the Context menu under an answer shows the paragraphs around a passage",
     ),
     CommandSpec(
         "findsource",

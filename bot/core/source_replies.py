@@ -17,8 +17,9 @@ HEADING_CHARS = 200
 
 
 def finding_heading(claim: Claim) -> str:
-    """The answer's title: `Found in the story: “…”` (the quotations, or the text), shortened later by the caller."""
-    return f"Found in the story: {claim.shown if claim.quotations else f'“{claim.shown}”'}"
+    """The answer's title, `Found in the story — “…”` (the quotations, or the text; a dash, not a colon, which the
+    escaping of the title would backslash), shortened later by the caller."""
+    return f"Found in the story — {claim.shown if claim.quotations else f'“{claim.shown}”'}"
 
 
 def looked_for(claim: Claim, shown: Callable[[str], str] = str) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from discord import AppCommandOptionType, AppCommandType, app_commands
 from discord.ext import commands
 
-from bot.core.commands import spec
+from bot.core.commands import COMMANDS, spec
 
 OPTION_KINDS = {
     AppCommandOptionType.string: "text",
@@ -70,4 +70,8 @@ def help_lines(bot: commands.Bot, prefix: str) -> list[str]:
         if described.context_menu and described.context_menu in menus:
             usage += f" · Apps → **{described.context_menu}** on a message"
         lines.append(f"{usage} — {described.summary} ({described.audience.value})")
+    for command in COMMANDS:  # the terminal's commands that are controls under an answer on Discord
+        if not command.on_discord:
+            control = command.not_on_discord.removeprefix("on Discord, ")
+            lines.append(f"{control[0].upper()}{control[1:]}.")
     return lines
