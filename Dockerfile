@@ -16,9 +16,13 @@ COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock \
  && useradd --create-home --uid 10001 storybot
 
+COPY answers ./answers
 COPY bot ./bot
 COPY corpus ./corpus
+COPY evaluation ./evaluation
 COPY index ./index
+COPY quotations ./quotations
+COPY storage ./storage
 COPY config.example.toml ./
 # The bundled story seeds the corpus volume the first time it is mounted.
 RUN mkdir -p /data/corpus /data/state \

@@ -17,6 +17,7 @@ run: $(READY)
 	@$(BIN)/python -m bot run $(ARGS)
 
 test: $(READY)
+	@bash scripts/ensure-postgres.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

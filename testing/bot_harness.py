@@ -14,7 +14,7 @@ from bot.core.service import StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings, load_settings
 from bot.discord.app import StoryBot
 from bot.discord.launch import guild_defaults
-from bot.guild_store import GuildSettingsStore
+from bot.store import open_store
 from testing.discord_emulator import DiscordEmulator, StandardGuild
 from testing.discord_emulator.fixtures import running_bot, running_emulator
 from testing.discord_emulator.records import SentMessage
@@ -64,7 +64,7 @@ def make_settings(tmp_path: Path, guild_id: int, **overrides: Any) -> Settings:
 async def make_bot(settings: Settings) -> StoryBot:
     """storybot as `python -m bot run` builds it, minus the pauses that only matter against the real Discord."""
     service = await asyncio.to_thread(StoryService.open, settings)
-    store = await GuildSettingsStore.open(settings.state_dir, guild_defaults(settings))
+    store = await open_store(settings, guild_defaults(settings))  # SQLite, or PostgreSQL with [database] url
     bot = StoryBot(settings, service, store, guild_ready_timeout=0.05)
 
     async def no_identify_pause(shard_id: int | None, *, initial: bool = False) -> None:

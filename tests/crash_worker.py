@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from answers.engine import SearchEngine
 from bot.core.service import StoryService, engine_settings
 from bot.core.settings import BUNDLED_CORPUS, Settings
-from bot.guild_store import GuildSettings, GuildSettingsStore
+from bot.store import GuildSettings, GuildSettingsStore
 from corpus import load_corpus
 from corpus.models import Article
 from index.store import index_key, save

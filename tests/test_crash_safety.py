@@ -26,7 +26,7 @@ import pytest
 from answers.engine import SearchEngine
 from bot.core.questions import Question
 from bot.core.service import StoryService
-from bot.guild_store import DATABASE_FILE, GuildSettings, GuildSettingsStore
+from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
 from corpus import load_corpus
 from corpus.files import BACKUP_DIRECTORY, TRASH_DIRECTORY
 from index.postings_io import CURRENT_FILE, MANIFEST_FILE, load_arrays

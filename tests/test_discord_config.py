@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.guild_store import GuildSettings, GuildSettingsStore
+from bot.store import GuildSettings, GuildSettingsStore
 from testing.bot_harness import stage
 from testing.discord_emulator import CommandUnavailable
 

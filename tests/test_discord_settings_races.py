@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.guild_store import GuildSettings, GuildSettingsStore
+from bot.store import GuildSettings, GuildSettingsStore
 from testing.bot_harness import Stage, stage
 
 ADMINS = 6

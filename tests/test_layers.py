@@ -17,7 +17,7 @@ LAYERS = [
     ("answers",),
     ("evaluation",),
     ("bot.core",),
-    ("bot.store", "bot.guild_store", "bot.database_errors"),
+    ("bot.store", "bot.database_errors"),
     ("bot.discord",),
     ("bot.terminal", "bot.__main__"),
 ]

@@ -1,13 +1,16 @@
-"""`python -m bot health` (the image's HEALTHCHECK) on every state of the heartbeat file: one line, exit 0 or 1."""
+"""`python -m bot health` (the image's HEALTHCHECK) on every state of the heartbeat file: a first line saying
+healthy or unhealthy and why, exit 0 or 1; then the shards and the database (tests/test_discord_shards.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
 
 import pytest
 
+from bot.store import GuildSettings, GuildSettingsStore
 from bot.terminal.cli import main
 
 
@@ -23,8 +26,17 @@ def health(capsys: pytest.CaptureFixture[str], state: Path) -> tuple[int, str]:
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err
     lines = captured.out.strip().splitlines()
-    assert len(lines) == 1
+    assert lines[-1].startswith("database: SQLite "), "the last line is the database's"
     return status, lines[0]
+
+
+def create_database(state: Path) -> None:
+    """The settings database, as the bot leaves it once it has started."""
+
+    async def open_and_close() -> None:
+        await (await GuildSettingsStore.open(state, GuildSettings())).close()
+
+    asyncio.run(open_and_close())
 
 
 @pytest.mark.parametrize(
@@ -57,6 +69,7 @@ def test_a_fresh_heartbeat_is_healthy_and_an_empty_one_counts_by_its_time(
 ) -> None:
     state = tmp_path / "state"
     state.mkdir()
+    create_database(state)
     (state / "heartbeat").write_text(str(time.time()), encoding="utf-8")
     assert health(capsys, state) == (0, "healthy")
     (state / "heartbeat").write_text("", encoding="utf-8")  # read between the bot's truncate and its write

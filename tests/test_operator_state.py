@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from discord.http import Route
 
-import bot.guild_store
-from bot.guild_store import DATABASE_FILE, GuildSettings, GuildSettingsStore
+import bot.store.sqlite
+from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
 from bot.terminal.cli import main
 from index.postings_io import CURRENT_FILE, GENERATION_PREFIX
 from index.store import index_directory
@@ -135,7 +135,7 @@ def test_a_database_locked_by_another_process_is_one_line(
 ) -> None:
     state = tmp_path / "state"
     saved_database(state)
-    monkeypatch.setattr(bot.guild_store, "BUSY_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(bot.store.sqlite, "BUSY_TIMEOUT_SECONDS", 0.2)
     monkeypatch.setenv("DISCORD_TOKEN", "a.valid-looking.token")
     other = sqlite3.connect(state / DATABASE_FILE, isolation_level=None)
     try:

@@ -13,7 +13,7 @@ import pytest
 from bot.core.questions import Question
 from bot.core.service import StateDirectoryError, StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
-from bot.guild_store import DATABASE_FILE, GuildSettings, GuildSettingsStore
+from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
 from index.postings_io import CURRENT_FILE, MANIFEST_FILE, current_generation
 from index.store import index_directory
 

@@ -64,7 +64,7 @@ class CommandSpec:
         return self.terminal is not None
 
 
-NO_SERVER = "per-server settings: the terminal has no server"
+NO_SERVER = "its settings are per server, and the terminal has no server"
 MODERATOR, ADMIN = Audience.MODERATORS, Audience.ADMINS
 
 COMMANDS: tuple[CommandSpec, ...] = (

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -239,6 +240,11 @@ class StoryService:
         folder is left as it was.
         """
         return await self._serialized(self._remove, target, confirmed)
+
+    def coordinate_changes(self, wrap: Callable[[asyncio.Lock], AbstractAsyncContextManager[None]]) -> None:
+        """Run every later change under `wrap(this service's lock)`: a cluster's processes take turns and tell each
+        other (bot/store/cluster.py)."""
+        self._lock = wrap(self._lock)  # type: ignore[assignment]
 
     async def _serialized(self, work: Callable[..., T], *args: object) -> T:
         async with self._lock:

@@ -10,12 +10,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
 from answers.coverage import AnswerRule, CutRule
 from answers.engine import EngineSettings
+from bot.core.database_url import has_password, url_problem
 from bot.core.prefix_rules import Prefix
 from bot.core.settings_sources import (
     ConfigError,
@@ -36,6 +46,7 @@ __all__ = ["ConfigError", "Settings", "discord_token", "load_settings"]
 
 BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "story"
 DEFAULT_CONFIG_FILE = Path("config.toml")
+SECRET_KEYS = {"database.url"}  # values never repeated in an error line
 
 
 MIN_RESULTS, MAX_RESULTS = 1, 10
@@ -94,6 +105,54 @@ class DiscordSettings(BaseModel):
     guild_cooldown_asks: int = Field(60, ge=1, le=10_000, description="asks a whole server may make per window")
     guild_cooldown_seconds: float = Field(60.0, gt=0, le=3600)
     page_timeout_seconds: float = Field(300.0, ge=5, le=3600, description="how long the 'more' button works")
+    # Sharding (bot/core/shards.py): the cluster's number of shards, and the ones this process runs (default: all).
+    shard_count: int | None = Field(None, ge=1, le=65_536, description="the cluster's total number of shards")
+    shard_ids: tuple[int, ...] | None = Field(None, description="the shards this process runs, e.g. [0, 1]")
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, ids: object) -> object:
+        """`STORYBOT_DISCORD__SHARD_IDS=0,1` as well as `[0, 1]`."""
+        if isinstance(ids, str) and ids.strip() and not ids.strip().startswith("["):
+            return [part.strip() for part in ids.split(",")]
+        return ids
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_within_count(cls, ids: tuple[int, ...] | None, info: ValidationInfo) -> tuple[int, ...] | None:
+        if ids is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("needs [discord] shard_count too (the whole cluster's number of shards)")
+        if not ids:
+            raise ValueError("is empty: list the shards this process runs, e.g. [0, 1], or leave it out for all")
+        if repeated := sorted({shard for shard in ids if ids.count(shard) > 1}):
+            raise ValueError(f"lists shard {repeated[0]} more than once")
+        if outside := [shard for shard in ids if not 0 <= shard < count]:
+            raise ValueError(f"shard {outside[0]} is outside 0–{count - 1} (shard_count is {count})")
+        return tuple(sorted(ids))
+
+
+class DatabaseSettings(BaseModel):
+    """Where per-guild settings and the moderation log live (`[database]` in config.toml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # None: the SQLite file in the state folder (one process). postgresql://user@host:port/dbname: PostgreSQL.
+    # A SecretStr: the URL may carry a password (from the environment), which no repr or log line may show.
+    url: SecretStr | None = Field(None, description="postgresql://user@host:port/dbname; unset: SQLite")
+
+    @field_validator("url")
+    @classmethod
+    def _postgresql_url(cls, url: SecretStr | None) -> SecretStr | None:
+        text = url.get_secret_value().strip() if url is not None else ""
+        if not text:
+            return None
+        problem = url_problem(text)
+        if problem:
+            raise ValueError(problem)
+        return SecretStr(text)
 
 
 class ArticlesSettings(BaseModel):
@@ -128,6 +187,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     search: SearchSettings = SearchSettings()
     discord: DiscordSettings = DiscordSettings()
+    database: DatabaseSettings = DatabaseSettings()
     articles: ArticlesSettings = ArticlesSettings()
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -178,6 +238,7 @@ def load_settings(config_file: Path | None = None, **overrides: object) -> Setti
     check_environment(environment, fields)
     data = read_config_file(path, explicit=explicit)
     file = str(path) if data or explicit else None
+    refuse_database_password(path, data)
 
     class _FileSettings(Settings):
         @classmethod
@@ -210,6 +271,17 @@ def load_settings(config_file: Path | None = None, **overrides: object) -> Setti
     return settings
 
 
+def refuse_database_password(path: Path, data: dict[str, object]) -> None:
+    """A database password is a secret: never in a file that may be committed (PGPASSWORD or the environment)."""
+    database = data.get("database")
+    url = database.get("url") if isinstance(database, dict) else None
+    if isinstance(url, str) and not url_problem(url.strip()) and has_password(url.strip()):
+        raise ConfigError(
+            f"{path}: database.url must not hold a password in a file; set PGPASSWORD (or put the whole URL in "
+            "STORYBOT_DATABASE__URL) in the environment"
+        )
+
+
 def _is_table(annotation: object) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
@@ -229,6 +301,8 @@ def describe_validation_error(error: ValidationError, source: Callable[[tuple[in
         if problem["type"] == "path_type":
             reason = "must be a path, written as a string"
         got = problem.get("input")
-        shown = "" if problem["type"] in {"extra_forbidden", "missing"} or isinstance(got, dict) else f" (got {got!r})"
+        secret = key in SECRET_KEYS  # the message says what is wrong without echoing a password
+        hidden = secret or problem["type"] in {"extra_forbidden", "missing"} or isinstance(got, dict)
+        shown = "" if hidden else f" (got {got!r})"
         parts.append(f"{source(location)}: {key + ': ' if key else ''}{reason}{shown}")
     return "; ".join(parts)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 from collections import OrderedDict
-from pathlib import Path
 
 import discord
 from discord import app_commands
@@ -15,14 +13,23 @@ from discord.ext import commands
 
 from bot.core.service import StoryService
 from bot.core.settings import Settings
+from bot.core.shards import (
+    HEARTBEAT_FILE,
+    shard_label,
+    shard_options,
+    shard_states,
+    status_file,
+    syncs_commands,
+    write_status,
+)
 from bot.discord.command_sync import sync_if_changed
 from bot.discord.cooldowns import AskCooldowns
 from bot.discord.permissions import GuildOnly, is_admin
-from bot.guild_store import GuildSettingsStore
+from bot.store import GuildStore
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_FILE = "heartbeat"
+__all__ = ["HEARTBEAT_FILE", "HEARTBEAT_SECONDS", "StoryBot"]
 HEARTBEAT_SECONDS = 30.0
 EXTENSIONS = (
     "bot.discord.cogs.asking",
@@ -30,6 +37,7 @@ EXTENSIONS = (
     "bot.discord.cogs.moderation",
     "bot.discord.cogs.guild_config",
     "bot.discord.cogs.settings_upkeep",
+    "bot.discord.cogs.cluster",
     "bot.discord.cogs.errors",
 )
 # How many message ids `on_message` remembers to answer a redelivered message once (minutes of a busy bot).
@@ -69,13 +77,13 @@ def intents() -> discord.Intents:
 class StoryBot(commands.AutoShardedBot):
     """storybot on Discord."""
 
-    def __init__(self, settings: Settings, service: StoryService, guild_store: GuildSettingsStore, **options) -> None:
+    def __init__(self, settings: Settings, service: StoryService, guild_store: GuildStore, **options) -> None:
         super().__init__(
             command_prefix=self._prefix_for,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
-            **options,
+            **{**shard_options(settings), **options},
         )
         self.settings = settings
         self.service = service
@@ -86,10 +94,14 @@ class StoryBot(commands.AutoShardedBot):
         self.add_check(self._channel_allowed)
 
     async def setup_hook(self) -> None:
-        """Load one cog per concern, then sync slash commands if they changed since the last sync."""
+        """Load one cog per concern, then sync slash commands if they changed since the last sync (the process
+        running shard 0 does it for the whole cluster)."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        await sync_if_changed(self, self.settings, force=False)
+        if syncs_commands(self.settings):
+            await sync_if_changed(self, self.settings, force=False)
+        else:
+            log.info("running %s: the process running shard 0 syncs the slash commands", shard_label(self.settings))
         self._heartbeat_task = asyncio.create_task(self._heartbeat())
 
     async def close(self) -> None:
@@ -101,12 +113,17 @@ class StoryBot(commands.AutoShardedBot):
         await self.guild_store.close()
 
     async def _heartbeat(self) -> None:
-        """Touch `<state>/heartbeat` while connected, for the container's HEALTHCHECK (`python -m bot health`)."""
-        path = self.settings.state_dir / HEARTBEAT_FILE
+        """Rewrite this process's status file while connected, for `python -m bot health` (the HEALTHCHECK)."""
         while True:
             if self.is_ready() and not self.is_closed():
-                await asyncio.to_thread(path.write_text, str(time.time()))
+                await self.record_status()
             await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def record_status(self) -> None:
+        """Write the time and each shard's connection and latency to the status file (bot/core/shards.py)."""
+        closed = [shard_id for shard_id, shard in self.shards.items() if shard.is_closed()]
+        states = shard_states(self.latencies, closed)
+        await asyncio.to_thread(write_status, status_file(self.settings), self.shard_count, states)
 
     async def _prefix_for(self, bot: commands.Bot, message: discord.Message) -> list[str]:
         guild_settings = await self.guild_store.get(message.guild.id if message.guild else None)
@@ -167,11 +184,3 @@ def channel_allowed(channel: discord.abc.Messageable | None, allowed: tuple[int,
         return False
     parent_id = getattr(channel, "parent_id", None) if isinstance(channel, discord.Thread) else None
     return getattr(channel, "id", None) in allowed or (parent_id is not None and parent_id in allowed)
-
-
-def heartbeat_age(state_dir: Path) -> float | None:
-    """Seconds since the running bot last touched its heartbeat file (None when there is none)."""
-    try:
-        return time.time() - (state_dir / HEARTBEAT_FILE).stat().st_mtime
-    except OSError:
-        return None

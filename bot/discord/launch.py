@@ -21,9 +21,12 @@ from bot.core.service import StoryService
 from bot.core.settings import Settings
 from bot.discord.app import StoryBot
 from bot.discord.command_sync import sync_if_changed
-from bot.guild_store import GuildSettings, GuildSettingsStore
+from bot.store import guild_defaults, open_store
+from bot.store.postgres import PostgresGuildStore
+from bot.store.shard_claims import ShardClaim
 
 log = logging.getLogger(__name__)
+__all__ = ["create_bot", "guild_defaults", "run_discord"]
 
 PORTAL = "https://discord.com/developers/applications"
 # Gateway close codes that mean the operator must change something (the token, the intents, the sharding).
@@ -36,21 +39,29 @@ REFUSED_CLOSE_CODES = {
 }
 
 
-def guild_defaults(settings: Settings) -> GuildSettings:
-    """What a guild gets before its admins change anything."""
-    return GuildSettings(results=settings.search.results, prefix=settings.prefix)
+async def create_bot(
+    settings: Settings, service: StoryService | None = None, *, claim_shards: bool = False
+) -> StoryBot:
+    """A bot ready to log in: the story service (built off the event loop if not given) and the settings store.
 
-
-async def create_bot(settings: Settings, service: StoryService | None = None) -> StoryBot:
-    """A bot ready to log in: the story service (built off the event loop if not given) and the settings store."""
+    `claim_shards` (a bot that will connect, with PostgreSQL): claim this process's shards in the cluster first,
+    ShardConflict when another process runs them (bot/store/shard_claims.py).
+    """
     if service is None:
         service = await asyncio.to_thread(StoryService.open, settings)
-    store = await GuildSettingsStore.open(settings.state_dir, guild_defaults(settings))
+    store = await open_store(settings)
+    if claim_shards and isinstance(store, PostgresGuildStore) and settings.database.url is not None:
+        try:
+            claim = await ShardClaim.acquire(settings.database.url.get_secret_value(), settings)
+        except BaseException:
+            await store.close()
+            raise
+        store.on_close(claim.release)
     return StoryBot(settings, service, store)
 
 
 async def _run(settings: Settings, service: StoryService, token: str, sync_only: bool) -> None:
-    bot = await create_bot(settings, service)
+    bot = await create_bot(settings, service, claim_shards=not sync_only)
     async with bot:
         if sync_only:
             await bot.login(token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord.ext import commands
 
-from bot.guild_store import GuildSettings
+from bot.store import GuildSettings
 
 LIST_BUDGET = 1_800  # characters for one list shown alone (a message holds 2,000)
 SHOW_BUDGETS = (1_000, 500)  # the channels and the roles in `config show`, which also says results and prefix

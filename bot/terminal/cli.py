@@ -86,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="Discord only: stop with an error without DISCORD_TOKEN (the image's CMD)",
     )
     commands.add_parser("sync", parents=[common], help="force a slash-command sync with Discord")
-    commands.add_parser("health", parents=[common], help="exit 0 when the running bot's heartbeat is fresh")
+    commands.add_parser(
+        "health", parents=[common], help="this process's shards, their latency and the database; exit 0 when healthy"
+    )
 
     index = commands.add_parser("index", help="build or describe the saved index")
     index_commands = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
@@ -148,8 +150,8 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "health":
         from bot.terminal.health import check_health
 
-        healthy, line = check_health(settings.state_dir)
-        print(line)
+        healthy, lines = check_health(settings)
+        print("\n".join(lines))
         return 0 if healthy else 1
     if args.command == "eval":
         from bot.terminal.evaluate import run_evaluation

@@ -72,9 +72,17 @@ class ConsoleSession:
             return ""
         name, rest = _command_of(line)
         handler = HANDLERS.get(name)
-        if handler is None:
+        if handler is not None:
+            return handler(self, rest)
+        command = BY_NAME.get(name)
+        if command is None:
             return f"Unknown command `{visible(line.split()[0])}`. Type `{self.prefix}help` for the list."
-        return handler(self, rest)
+        subcommands = [
+            f"`{self.prefix}{other.name}`" for other in terminal_commands() if other.name.startswith(name + " ")
+        ]
+        if subcommands:
+            return f"`{self.prefix}{name}` is followed by what to do: {', '.join(subcommands)}."
+        return f"`{self.prefix}{name}` is a Discord command only: {command.not_in_terminal}."
 
     def who(self, rest: str) -> str:
         """`who said <words>`."""

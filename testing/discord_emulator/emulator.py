@@ -41,11 +41,13 @@ class DiscordEmulator(Driving, Waits, GuildEvents):
         shard_count: int = 1,
         privileged_intents: int = PRIVILEGED,
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.world = World(bot_name)
         self.owner = self.world.add_user("app-owner")
         self.token = token
         self.host = host
+        self._bind_port = port  # 0: a free port
         self.port: int | None = None
         self.application_flags = DEFAULT_APPLICATION_FLAGS
         self.privileged_intents = privileged_intents
@@ -73,11 +75,11 @@ class DiscordEmulator(Driving, Waits, GuildEvents):
     # -- lifecycle -------------------------------------------------------------------------------------------------
 
     async def start(self) -> DiscordEmulator:
-        """Serve on a free port of 127.0.0.1."""
+        """Serve on a free port of 127.0.0.1 (or the host and port given)."""
         self._runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind((self.host, 0))
+        sock.bind((self.host, self._bind_port))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         return self
@@ -160,9 +162,10 @@ class DiscordEmulator(Driving, Waits, GuildEvents):
         """The DM channel between the bot and that user."""
         return self.world.dm_channel(user.user if isinstance(user, Member) else user)
 
-    def add_standard_guild(self, name: str = "Story Guild") -> StandardGuild:
-        """Owner, admin (Manage Server), moderator role, plain members, another bot, channels, a thread and a DM."""
-        return build_standard_guild(self.world, name)
+    def add_standard_guild(self, name: str = "Story Guild", *, shard: tuple[int, int] | None = None) -> StandardGuild:
+        """Owner, admin (Manage Server), moderator role, plain members, another bot, channels, a thread and a DM;
+        `shard` (shard id, shard count) gives the guild an id that Discord routes to that shard."""
+        return build_standard_guild(self.world, name, shard)
 
     async def refresh_guild(self, guild: Guild) -> None:
         """Re-send GUILD_CREATE so a connected bot sees roles, channels or members added after it connected."""

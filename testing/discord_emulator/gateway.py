@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,14 @@ class GatewaySession:
         return (guild_id >> 22) % count == shard_id if guild_id is not None else shard_id == 0
 
 
+def _valid_shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's `shard`: [shard_id, num_shards] with 0 <= shard_id < num_shards, as Discord requires."""
+    if not isinstance(value, list | tuple) or len(value) != 2 or not all(type(part) is int for part in value):
+        return None
+    shard_id, count = value
+    return (shard_id, count) if 0 <= shard_id < count else None
+
+
 class Gateway:
     """The emulated gateway, with controls for tests: disconnect, invalidate, refuse resumes, reconnect requests."""
 
@@ -55,6 +64,10 @@ class Gateway:
         self.ready_count = 0
         self.resumed_count = 0
         self.refused_resumes = 0
+        # (monotonic time, shard) of every accepted IDENTIFY; with `identify_spacing` set, two IDENTIFYs closer
+        # than that (Discord: 5 s per max_concurrency bucket, whatever process sends them) are a violation.
+        self.identified: list[tuple[float, tuple[int, int]]] = []
+        self.identify_spacing: float | None = None
         self._lock = asyncio.Lock()
 
     # -- connection ------------------------------------------------------------------------------------------------
@@ -111,8 +124,17 @@ class Gateway:
             self.emu.record("gateway", "gateway IDENTIFY", f"privileged intents not enabled: {intents}", data)
             await self._close(ws, 4014, "Disallowed intent(s)")
             return None
-        shard = tuple(data.get("shard") or (0, 1))
-        session = GatewaySession(uuid.uuid4().hex, intents, (int(shard[0]), int(shard[1])), ws)
+        shard = _valid_shard(data.get("shard", [0, 1]))
+        if shard is None:
+            self.emu.record("gateway", "gateway IDENTIFY", f"invalid shard {data.get('shard')!r}", data.get("shard"))
+            await self._close(ws, 4010, "Invalid shard")
+            return None
+        now = time.monotonic()
+        if self.identify_spacing and self.identified and now - self.identified[-1][0] < self.identify_spacing:
+            gap = now - self.identified[-1][0]
+            self.emu.record("gateway", "gateway IDENTIFY", f"identified {gap:.2f} s after the previous one", shard)
+        self.identified.append((now, shard))
+        session = GatewaySession(uuid.uuid4().hex, intents, shard, ws)
         self.sessions[session.id] = session
         bot = self.emu.world.bot
         guilds = [g for g in self.emu.world.guilds.values() if bot.id in g.members and session.covers(g.id)]
@@ -248,6 +270,10 @@ class Gateway:
         """Send op 7 RECONNECT: the client closes and resumes."""
         for ws in list(self.connections):
             await self._send(ws, {"op": RECONNECT, "d": None})
+
+    def sessions_of(self, guild_id: int) -> list[GatewaySession]:
+        """The live sessions that receive this guild's events (Discord's `(guild_id >> 22) % num_shards`)."""
+        return [session for session in self.live_sessions() if session.covers(guild_id)]
 
     def live_sessions(self) -> list[GatewaySession]:
         """Sessions with an open connection."""

@@ -84,6 +84,13 @@ class Snowflakes:
         self._last = max(self._last + 1, now)
         return self._last
 
+    def on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A new snowflake whose guild Discord would route to that shard: `(id >> 22) % shard_count == shard_id`."""
+        ms = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, (self._last >> 22) + 1)
+        ms += (shard_id - ms) % shard_count
+        self._last = ms << 22
+        return self._last
+
 
 @dataclass(eq=False)
 class User:

@@ -34,9 +34,11 @@ class StandardGuild:
         return [member.user for member in self.guild.members.values()]
 
 
-def build_standard_guild(world: World, name: str = "Story Guild") -> StandardGuild:
-    """Build the standard guild in `world`."""
-    guild = world.add_guild(name, owner="owner")
+def build_standard_guild(
+    world: World, name: str = "Story Guild", shard: tuple[int, int] | None = None
+) -> StandardGuild:
+    """Build the standard guild in `world` (on that shard: (shard id, shard count))."""
+    guild = world.add_guild(name, owner="owner", shard=shard)
     owner = guild.members[guild.owner_id]
     admin_role = world.add_role(guild, "Admin", Perm.MANAGE_GUILD | Perm.MANAGE_MESSAGES)
     moderator_role = world.add_role(guild, "Moderator", 0, mentionable=True)

@@ -51,10 +51,12 @@ class World:
         bot_permissions: Any = Perm.BOT_DEFAULT,
         with_bot: bool = True,
         channel_name: str | None = "general",
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """A guild with @everyone, its owner as a member, the bot (managed role) and one text channel."""
+        """A guild with @everyone, its owner as a member, the bot (managed role) and one text channel; `shard`
+        (shard id, shard count) picks an id that Discord routes to that shard."""
         owner_user = self._user(owner if owner is not None else f"{name.lower().replace(' ', '-')}-owner")
-        guild = Guild(self.ids(), name, owner_user.id)
+        guild = Guild(self.ids.on_shard(*shard) if shard else self.ids(), name, owner_user.id)
         self.guilds[guild.id] = guild
         guild.roles[guild.id] = Role(guild.id, guild.id, "@everyone", as_bits(everyone_permissions))
         self.add_member(guild, owner_user)

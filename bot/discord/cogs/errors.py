@@ -14,10 +14,12 @@ from bot.discord.cogs.asking import MissingEmbedLinks
 from bot.discord.embeds import escape, shorten
 from bot.discord.permissions import GuildOnly, NotAdmin, NotModerator
 from bot.discord.replies import send_private, send_private_to_interaction
+from bot.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 GENERIC_FAILURE = "Sorry, something went wrong on my side. It has been logged; please try again in a moment."
+DATABASE_AWAY = "I can't reach my settings database right now, so nothing was changed; please try again in a minute."
 # Discord's codes for "the bot may not do that here": Missing Access, Missing Permissions.
 PERMISSION_CODES = (50001, 50013)
 
@@ -65,6 +67,8 @@ def friendly_message(error: Exception, prefix: str = "!") -> str | None:
         return shorten(f"I couldn't read that: {escape(str(error))}", 500)
     if isinstance(error, commands.CheckFailure):
         return "You can't use that command here."
+    if isinstance(error, StoreUnavailable):  # PostgreSQL away (bot/store/postgres.py): cached settings keep serving
+        return DATABASE_AWAY
     return None if isinstance(error, commands.UserInputError) else GENERIC_FAILURE
 
 
@@ -85,6 +89,8 @@ class Errors(commands.Cog):
         message = friendly_message(error, ctx.clean_prefix if ctx.prefix else "!")
         if isinstance(unwrapped(error), MissingEmbedLinks):
             log.warning("no Embed Links permission in %s: answers cannot be shown there", where(ctx.guild, ctx.channel))
+        if isinstance(unwrapped(error), StoreUnavailable):
+            log.warning("%s failed in %s: %s", ctx.command, where(ctx.guild, ctx.channel), unwrapped(error))
         if message == GENERIC_FAILURE:
             log.error(
                 "command %r failed (guild %s, channel %s, user %s, message %r)",

@@ -19,7 +19,7 @@ from bot.discord.permissions import admin_only
 from bot.discord.settings_describe import channel_list, describe, role_list, unknown_subcommand
 from bot.discord.settings_input import AnswerChannel, ListedChannel, ListedRole, ModeratorRole, Pick
 from bot.discord.settings_rules import answer_channel_problem, moderator_role_problem
-from bot.guild_store import Change, GuildSettings, SettingRefused
+from bot.store import Change, GuildSettings, SettingRefused
 
 MAX_CHANNELS = 50
 MAX_ROLES = 25

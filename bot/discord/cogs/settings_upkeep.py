@@ -19,7 +19,7 @@ import discord
 from discord.ext import commands
 
 from bot.discord.app import StoryBot
-from bot.guild_store import GuildSettings
+from bot.store import GuildSettings
 
 log = logging.getLogger(__name__)
 

@@ -1,29 +1,30 @@
-"""Per-guild settings in SQLite (aiosqlite): defaults from the config, a per-guild cache invalidated on every write."""
+"""Per-guild settings in SQLite (aiosqlite): defaults from the config, a per-guild cache invalidated on every write.
+
+The embedded default (one process). Schema versions: `PRAGMA user_version`, migrated forward at start-up.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError, field_validator
 
 from bot.core.operations import SettingsDatabaseError, os_reason
-from bot.core.prefix_rules import Prefix
-from bot.core.settings import PassagesPerAnswer
 from bot.database_errors import BUSY_TIMEOUT_SECONDS, describe_database_error
+from bot.store.base import Action, Change, GuildSettings, changed_settings, check_schema_version, readable_settings
 
 log = logging.getLogger(__name__)
 
 DATABASE_FILE = "storybot.sqlite3"
-SCHEMA = """
+MIGRATIONS = (
+    # 1: the tables (a database from before schema versions has them already: version 0 becomes 1 untouched).
+    """
 CREATE TABLE IF NOT EXISTS guild_settings (
     guild_id INTEGER NOT NULL,
     key TEXT NOT NULL,
@@ -39,30 +40,24 @@ CREATE TABLE IF NOT EXISTS moderation_log (
     action TEXT NOT NULL,
     detail TEXT NOT NULL
 );
-"""
+""",
+    # 2: one guild's latest actions without a scan.
+    "CREATE INDEX IF NOT EXISTS moderation_log_guild ON moderation_log (guild_id, id);",
+)
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class GuildSettings(BaseModel):
-    """One guild's choices; anything unset falls back to the bot's configured defaults."""
-
-    model_config = ConfigDict(frozen=True)
-
-    channels: tuple[PositiveInt, ...] = ()
-    moderator_roles: tuple[PositiveInt, ...] = ()
-    results: PassagesPerAnswer = 3
-    prefix: Prefix = "!"
-
-    @field_validator("channels", "moderator_roles")
-    @classmethod
-    def _unique(cls, ids: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(dict.fromkeys(ids))
-
-
-class SettingRefused(Exception):
-    """A change the guild's current settings rule out; the message is the reply for the admin."""
-
-
-Change = Callable[[GuildSettings], Mapping[str, Any]]
+async def migrate(connection: aiosqlite.Connection, path: Path) -> int:
+    """Bring the schema to SCHEMA_VERSION, each step in one transaction; returns the version found."""
+    async with connection.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    version = int(row[0]) if row else 0
+    check_schema_version(version, SCHEMA_VERSION, path)
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        script = f"BEGIN IMMEDIATE;\n{MIGRATIONS[number - 1]}\nPRAGMA user_version = {number};\nCOMMIT;"
+        await connection.executescript(script)
+        log.info("settings database %s: migrated to schema version %d", path, number)
+    return version
 
 
 class GuildSettingsStore:
@@ -70,20 +65,25 @@ class GuildSettingsStore:
 
     Every change of a guild's settings is a read-modify-write under that guild's lock (`update`), so two admins
     changing the same list at once both keep their change. The cache is filled and emptied under the same lock.
+    A change takes SQLite's write lock before it reads (BEGIN IMMEDIATE): another connection's change is kept too.
     """
 
-    def __init__(self, connection: aiosqlite.Connection, defaults: GuildSettings) -> None:
+    def __init__(self, connection: aiosqlite.Connection, defaults: GuildSettings, path: Path) -> None:
         self._connection = connection
         self.defaults = defaults
+        self._path = path
         self._cache: dict[int, GuildSettings] = {}
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._writing = asyncio.Lock()
 
     @classmethod
     async def open(cls, state_dir: Path, defaults: GuildSettings) -> GuildSettingsStore:
-        """Open (creating if needed) the database in the state directory, after checking that it is intact.
+        """Open (creating if needed) the database in the state directory, after checking that it is intact, and
+        migrate its schema forward.
 
         Raises SettingsDatabaseError (one line: the file, what is wrong, how to recover) for a damaged, truncated,
         locked, unreadable or unwritable database; the connection is closed again then, so no thread is left behind.
+        SchemaTooNew for a database written by a newer storybot.
         """
         path = state_dir / DATABASE_FILE
         try:
@@ -102,15 +102,19 @@ class GuildSettingsStore:
             if problems:
                 first = " ".join(line for line in problems[0].splitlines() if not line.startswith("***"))
                 raise sqlite3.DatabaseError(f"database disk image is malformed: {first}")
-            await connection.executescript(SCHEMA)
-            await connection.commit()
+            await migrate(connection, path)
         except sqlite3.Error as error:
             await connection.close()
             raise SettingsDatabaseError(describe_database_error(path, error)) from None
         except BaseException:
             await connection.close()
             raise
-        return cls(connection, defaults)
+        return cls(connection, defaults, path)
+
+    @property
+    def description(self) -> str:
+        """The database file."""
+        return f"SQLite {self._path}"
 
     async def close(self) -> None:
         """Close the database connection."""
@@ -131,13 +135,16 @@ class GuildSettingsStore:
         cached = self._cache.get(guild_id)
         if cached is not None:
             return cached
+        settings = await self._read(guild_id)
+        self._cache[guild_id] = settings
+        return settings
+
+    async def _read(self, guild_id: int) -> GuildSettings:
         async with self._connection.execute(
             "SELECT key, value FROM guild_settings WHERE guild_id = ?", (guild_id,)
         ) as cursor:
             rows = await cursor.fetchall()
-        settings = readable_settings(guild_id, rows, self.defaults)
-        self._cache[guild_id] = settings
-        return settings
+        return readable_settings(guild_id, rows, self.defaults)
 
     async def update(self, guild_id: int, change: Change) -> GuildSettings:
         """Apply `change(current settings) -> {key: new value}` atomically for this guild and return the result.
@@ -145,21 +152,20 @@ class GuildSettingsStore:
         `change` runs under the guild's lock on the latest settings, so concurrent changes never overwrite each
         other; it may raise SettingRefused (nothing is written) or return {} (nothing to do).
         """
-        async with self._locks[guild_id]:
-            current = await self._load(guild_id)
-            changes = dict(change(current))
-            if not changes:
-                return current
-            updated = GuildSettings.model_validate({**current.model_dump(), **changes})
-            values = updated.model_dump(mode="json")
+        async with self._locks[guild_id], self._writing:
             self._cache.pop(guild_id, None)
             try:
-                async with self._connection.cursor() as cursor:
-                    await cursor.executemany(
-                        "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?) "
-                        "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
-                        [(guild_id, key, json.dumps(values[key])) for key in changes],
-                    )
+                await self._connection.execute("BEGIN IMMEDIATE")
+                current = await self._read(guild_id)
+                changes = dict(change(current))
+                if changes:
+                    _, rows = changed_settings(current, changes)
+                    async with self._connection.cursor() as cursor:
+                        await cursor.executemany(
+                            "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?) "
+                            "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
+                            [(guild_id, key, value) for key, value in rows.items()],
+                        )
                 await self._connection.commit()
             except BaseException:
                 await self._connection.rollback()
@@ -172,10 +178,16 @@ class GuildSettingsStore:
 
     async def reset(self, guild_id: int, key: str) -> GuildSettings:
         """Forget one key of a guild's settings, so it falls back to the default."""
-        async with self._locks[guild_id]:
+        async with self._locks[guild_id], self._writing:
             self._cache.pop(guild_id, None)
-            await self._connection.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key))
-            await self._connection.commit()
+            try:
+                await self._connection.execute(
+                    "DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key)
+                )
+                await self._connection.commit()
+            except BaseException:
+                await self._connection.rollback()
+                raise
             return await self._load(guild_id)
 
     def forget_cached(self, guild_id: int) -> None:
@@ -186,65 +198,22 @@ class GuildSettingsStore:
         """Record a moderation action: who, when, what; also written to the log."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         log.info("moderation: %s by %s (%d) in guild %s: %s", action, user_name, user_id, guild_id, detail)
-        await self._connection.execute(
-            "INSERT INTO moderation_log (at, guild_id, user_id, user_name, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (at, guild_id, user_id, user_name, action, detail),
-        )
-        await self._connection.commit()
+        async with self._writing:
+            try:
+                await self._connection.execute(
+                    "INSERT INTO moderation_log (at, guild_id, user_id, user_name, action, detail) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (at, guild_id, user_id, user_name, action, detail),
+                )
+                await self._connection.commit()
+            except BaseException:
+                await self._connection.rollback()
+                raise
 
-    async def recent_actions(self, guild_id: int, limit: int = 10) -> list[tuple[str, str, str, str]]:
+    async def recent_actions(self, guild_id: int, limit: int = 10) -> list[Action]:
         """The guild's latest moderation actions: (when, who, action, detail), newest first."""
         async with self._connection.execute(
             "SELECT at, user_name, action, detail FROM moderation_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
             (guild_id, limit),
         ) as cursor:
             return [tuple(row) for row in await cursor.fetchall()]
-
-
-def readable_settings(guild_id: int, rows: Iterable[tuple[str, str]], defaults: GuildSettings) -> GuildSettings:
-    """A guild's settings from its stored rows; a row an older version wrote that no longer reads (bad JSON, a value
-    out of range, an unknown key) falls back to the default with a warning instead of breaking the guild."""
-    stored: dict[str, Any] = {}
-    for key, raw in rows:
-        if key not in GuildSettings.model_fields:
-            log.warning("guild %d: ignoring the unknown stored setting %r", guild_id, key)
-            continue
-        try:
-            value = _salvage_ids(guild_id, key, json.loads(raw))
-            GuildSettings.model_validate({**defaults.model_dump(), key: value})
-        except (ValueError, TypeError) as error:
-            log.warning(
-                "guild %d: the stored setting %r (%.80r) is unreadable, using the default: %s",
-                guild_id,
-                key,
-                raw,
-                error.errors()[0]["msg"] if isinstance(error, ValidationError) else error,
-            )
-            continue
-        stored[key] = value
-    if guild_id in stored.get("moderator_roles", ()):
-        log.warning(
-            "guild %d: dropping @everyone from the moderator roles (it made every member a moderator)", guild_id
-        )
-        stored["moderator_roles"] = [role for role in stored["moderator_roles"] if role != guild_id]
-    return GuildSettings.model_validate({**defaults.model_dump(), **stored})
-
-
-def _salvage_ids(guild_id: int, key: str, value: Any) -> Any:
-    """Keep the readable ids of a stored id list (one bad entry must not reopen every channel)."""
-    if key not in ("channels", "moderator_roles") or not isinstance(value, list):
-        return value
-    readable = [item for item in value if _is_snowflake(item)]
-    if len(readable) < len(value):
-        log.warning(
-            "guild %d: dropping %d unreadable entries of the stored %r", guild_id, len(value) - len(readable), key
-        )
-    return readable
-
-
-def _is_snowflake(item: Any) -> bool:
-    if isinstance(item, bool):
-        return False
-    if isinstance(item, str) and item.isdecimal() and item.isascii():
-        item = int(item)
-    return isinstance(item, int) and 0 < item < 2**64
