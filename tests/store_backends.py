@@ -19,7 +19,11 @@ import pytest
 from bot.store import DATABASE_FILE, GuildSettings, GuildStore
 from bot.store.pg_schema import MIGRATIONS, migrate
 from bot.store.postgres import PostgresGuildStore
+from bot.store.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
 from bot.store.sqlite import GuildSettingsStore
+
+# A moderation-log row as every schema version keeps it: (at, guild id, user id, user name, action, detail).
+LogRow = tuple[str, int, int, str, str, str]
 
 
 class SqliteBackend:
@@ -50,6 +54,23 @@ class SqliteBackend:
     async def make_old_database(self, guild_id: int, rows: dict[str, str]) -> None:
         """A database as the storybot before schema versions left it (version 0), holding `rows`."""
         await self.write_rows(guild_id, rows)
+
+    async def make_database_at(self, version: int, guild_id: int, rows: dict[str, str], log: list[LogRow]) -> None:
+        """A database as the storybot of schema `version` left it, holding settings `rows` and moderation `log`."""
+        self.state.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(self.state / DATABASE_FILE)) as connection:
+            for script in SQLITE_MIGRATIONS[:version]:
+                connection.executescript(script)
+            connection.execute(f"PRAGMA user_version = {int(version)}")
+            with connection:
+                connection.executemany(
+                    "INSERT INTO guild_settings VALUES (?, ?, ?)", [(guild_id, k, v) for k, v in rows.items()]
+                )
+                connection.executemany(
+                    "INSERT INTO moderation_log (at, guild_id, user_id, user_name, action, detail) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    log,
+                )
 
     async def set_schema_version(self, version: int) -> None:
         """Mark the database as written by a storybot of that schema version."""
@@ -117,6 +138,25 @@ class PostgresBackend:
             await connection.execute("INSERT INTO storybot_schema VALUES (1)")
             await connection.executemany(
                 "INSERT INTO guild_settings VALUES ($1, $2, $3)", [(guild_id, k, v) for k, v in rows.items()]
+            )
+        finally:
+            await connection.close()
+
+    async def make_database_at(self, version: int, guild_id: int, rows: dict[str, str], log: list[LogRow]) -> None:
+        """A database as the storybot of schema `version` left it, holding settings `rows` and moderation `log`."""
+        connection = await asyncpg.connect(self.url)
+        try:
+            await connection.execute("CREATE TABLE storybot_schema (version integer NOT NULL)")
+            for script in MIGRATIONS[:version]:
+                await connection.execute(script)
+            await connection.execute(f"INSERT INTO storybot_schema VALUES ({int(version)})")
+            await connection.executemany(
+                "INSERT INTO guild_settings VALUES ($1, $2, $3)", [(guild_id, k, v) for k, v in rows.items()]
+            )
+            await connection.executemany(
+                "INSERT INTO moderation_log (at, guild_id, user_id, user_name, action, detail) "
+                "VALUES ($1::text::timestamptz, $2, $3, $4, $5, $6)",
+                log,
             )
         finally:
             await connection.close()

@@ -247,9 +247,12 @@ def test_killed_settings_writes_keep_every_committed_setting(worker: Worker, tmp
         async def check(in_flight: list[int]) -> None:
             store = await GuildSettingsStore.open(state, GuildSettings())
             try:
-                for guild, results in confirmed.items():
+                for guild, results in list(confirmed.items()):
                     allowed = {results} | {guild_value(n)[1] for n in in_flight if guild_value(n)[0] == guild}
-                    assert (await store.get(guild)).results in allowed, f"guild {guild} lost a committed setting"
+                    stored = (await store.get(guild)).results
+                    assert stored in allowed, f"guild {guild} lost a committed setting"
+                    # A write in flight when the worker was killed may have committed: later rounds start from it.
+                    confirmed[guild] = stored
             finally:
                 await store.close()
 

@@ -17,8 +17,9 @@ from testing.discord_emulator import SentMessage
 
 
 def button_of(message: SentMessage) -> dict[str, Any]:
-    """The answer's one button (More passages), as the member sees it now."""
-    (button,) = [component for row in message.components for component in row["components"] if component["type"] == 2]
+    """The answer's More button, as the member sees it now (the 👍 / 👎 beside it have no label; the Context menu is
+    a select)."""
+    (button,) = [c for row in message.components for c in row["components"] if c["type"] == 2 and c.get("label")]
     return button
 
 

@@ -35,6 +35,8 @@ TABLE = [
     Gated("!article replace", "article replace", lambda s: {"file": ("one.txt", ARTICLE)}, "moderator", attach=True),
     Gated("!article remove one", "article remove", lambda s: {"article_id": "one"}, "moderator"),
     Gated("!article", None, None, "moderator"),
+    Gated("!report", "report", lambda s: {}, "moderator"),
+    Gated("!report 7", "report", lambda s: {"days": 7}, "moderator"),
     Gated("!config show", "config show", lambda s: {}, "admin"),
     Gated("!config", None, None, "admin"),
     Gated("!config results 4", "config results", lambda s: {"count": 4}, "admin"),

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from bot.core.shards import status_file
+from bot.store.sqlite import SCHEMA_VERSION
 from bot.terminal.cli import main
 from testing.bot_harness import make_bot, make_settings
 from testing.discord_emulator.fixtures import running_bot, running_emulator
@@ -85,7 +86,9 @@ async def test_health_reports_the_shards_their_latency_and_the_database(
             assert out[0] == "healthy"
             assert out[1].startswith("shard 2 of 4: connected, gateway latency ") and out[1].endswith(" ms")
             assert out[2].startswith("shard 3 of 4: connected, gateway latency ")
-            assert out[-1].startswith(f"database: SQLite {state / 'storybot.sqlite3'}: readable, schema version 2")
+            assert out[-1].startswith(
+                f"database: SQLite {state / 'storybot.sqlite3'}: readable, schema version {SCHEMA_VERSION}"
+            )
 
             await bot.get_shard(3).disconnect()
             await emu.wait_until(lambda: len(emu.gateway.live_sessions()) == 1, timeout=5, describe=lambda: "")

@@ -128,6 +128,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         MODERATOR,
         terminal="<id or file> [confirm]",
     ),
+    CommandSpec(
+        "report",
+        "Questions that found nothing, and the answers with the most 👎, over the last days.",
+        MODERATOR,
+        prefix_usage="[days]",
+        terminal="[days]",
+        terminal_summary="The same, for every server whose members' feedback this bot keeps.",
+    ),
     CommandSpec("config", "The bot's settings for this server.", ADMIN, terminal=None, not_in_terminal=NO_SERVER),
     CommandSpec("config show", "Show this server's settings.", ADMIN, terminal=None, not_in_terminal=NO_SERVER),
     CommandSpec(

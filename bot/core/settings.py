@@ -173,6 +173,16 @@ class ArticlesSettings(BaseModel):
         return FetchLimits(self.timeout_seconds, self.max_page_bytes, self.max_redirects, self.allow_private_hosts)
 
 
+class FeedbackSettings(BaseModel):
+    """What members could not find (`[feedback]` in config.toml): 👍 / 👎 under answers, the questions that found
+    nothing, and how long they are kept (README: What members could not find)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(True, description="vote buttons under answers, and questions that found nothing, recorded")
+    retention_days: int = Field(90, ge=1, le=3650, description="days questions and votes are kept, then purged")
+
+
 class Settings(BaseSettings):
     """Every setting of the bot except the token; see config.example.toml for each key."""
 
@@ -189,6 +199,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     database: DatabaseSettings = DatabaseSettings()
     articles: ArticlesSettings = ArticlesSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("corpus_dir", "state_dir", mode="before")

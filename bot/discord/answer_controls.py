@@ -1,6 +1,6 @@
 """The controls under an answer: **More passages** (only the member who asked; presses turn one page each, in
-order) and the **Context** menu (anyone; bot/discord/context_select.py). They expire together, with a last edit that
-Discord still accepts."""
+order) and the **Context** menu (anyone; bot/discord/context_select.py), beside the 👍 / 👎 votes when feedback is on.
+The controls expire together, with a last edit that Discord still accepts; the votes stay."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ class AnswerControls(discord.ui.View):
     Page turns are served one at a time: two quick presses show the next two pages, never the same page twice with
     one skipped; each turn lists the new page's passages in the Context menu. `message` is the answer; for a prefix
     answer (a channel message) the expiry edit goes through the channel, for an interaction's answer through the
-    token of the newest interaction (the answer's, then each press's).
+    token of the newest interaction (the answer's, then each press's). `beside` are buttons shown with them that
+    this view never dispatches (the 👍 / 👎 of bot/discord/feedback.py): they stay as they are when More turns a page
+    or the controls expire.
     """
 
     def __init__(
@@ -52,8 +54,11 @@ class AnswerControls(discord.ui.View):
         loader: PageLoader | None = None,
         next_offset: int = 0,
         pages_left: int = 0,
+        beside: Sequence[discord.ui.Item] = (),
     ) -> None:
         super().__init__(timeout=button_lifetime(timeout, slash=slash))
+        for item in beside:
+            self.add_item(item)
         self.asker_id = asker_id
         self.loader = loader
         self.next_offset = next_offset
@@ -118,6 +123,8 @@ class AnswerControls(discord.ui.View):
         if not self.exhausted:
             self._show_more(EXPIRED_LABEL, disabled=True)
         for item in self.children:
+            if not item.is_dispatchable():  # the votes beside the controls: not this view's to expire
+                continue
             if isinstance(item, discord.ui.Select):
                 item.disabled, item.placeholder = True, EXPIRED_LABEL
             elif isinstance(item, discord.ui.Button):

@@ -24,6 +24,7 @@ from bot.core.shards import (
 )
 from bot.discord.command_sync import sync_if_changed
 from bot.discord.cooldowns import AskCooldowns
+from bot.discord.feedback import FeedbackRecorder
 from bot.discord.permissions import GuildOnly, is_admin
 from bot.store import GuildStore
 
@@ -38,6 +39,7 @@ EXTENSIONS = (
     "bot.discord.cogs.guild_config",
     "bot.discord.cogs.settings_upkeep",
     "bot.discord.cogs.cluster",
+    "bot.discord.cogs.feedback",
     "bot.discord.cogs.errors",
 )
 # How many message ids `on_message` remembers to answer a redelivered message once (minutes of a busy bot).
@@ -89,6 +91,9 @@ class StoryBot(commands.AutoShardedBot):
         self.service = service
         self.guild_store = guild_store
         self.ask_cooldowns = AskCooldowns(settings.discord)
+        self.feedback = FeedbackRecorder(
+            settings, guild_store
+        )  # 👍 / 👎 and what found nothing (bot/discord/feedback.py)
         # Slash commands are offered in servers only: the story, its moderators and its settings are per server.
         self.tree.allowed_contexts = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
         self.add_check(self._channel_allowed)
@@ -110,6 +115,7 @@ class StoryBot(commands.AutoShardedBot):
         if task is not None:
             task.cancel()
         await super().close()
+        await self.feedback.drain()
         await self.guild_store.close()
 
     async def _heartbeat(self) -> None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError, field_validator
 
+from bot.core.feedback import ShownAnswer, Unanswered, VoteChoice, VoteOutcome
+from bot.core.feedback_report import AnswerGroup, UnansweredGroup
 from bot.core.operations import EXIT_FIX_SETTINGS, EXIT_TRY_AGAIN, OperatorError
 from bot.core.prefix_rules import Prefix
 from bot.core.settings import PassagesPerAnswer
@@ -114,6 +117,52 @@ class GuildStore(Protocol):
 
     async def recent_actions(self, guild_id: int, limit: int = 10) -> list[Action]:
         """The guild's latest moderation actions, newest first."""
+        ...
+
+    # -- what members could not find (bot/core/feedback.py): no method reads or writes an asker's id --------------
+
+    async def record_answer(self, answer: ShownAnswer) -> None:
+        """Keep one page of an answer as it was shown, keyed by (answer id, page); again: nothing happens."""
+        ...
+
+    async def record_unanswered(self, question: Unanswered) -> None:
+        """Keep a question that found nothing, with the reason, keyed by the id of what asked."""
+        ...
+
+    async def vote(
+        self,
+        guild_id: int,
+        answer_id: int,
+        page: int,
+        voter_id: int,
+        choice: VoteChoice | None,
+        *,
+        at: datetime,
+        not_before: datetime,
+    ) -> VoteOutcome:
+        """Keep one member's 👍 or 👎 on one page of an answer (replacing their earlier one), or withdraw it
+        (`choice` None). One atomic statement: an upsert that keeps the vote only if the answer is kept, is the
+        guild's and was shown at or after `not_before` (else UNKNOWN_ANSWER)."""
+        ...
+
+    async def unanswered_report(self, guild_id: int, since: datetime, limit: int | None) -> list[UnansweredGroup]:
+        """The guild's questions that found nothing since `since`, most frequent first (the first `limit`; None:
+        all), each with its reasons."""
+        ...
+
+    async def answers_report(
+        self, guild_id: int, since: datetime, limit: int | None, *, disliked_only: bool
+    ) -> list[AnswerGroup]:
+        """The guild's answers shown since `since`, grouped by what was shown, with their votes: most 👎 first (those
+        with at least one 👎 only, when `disliked_only`)."""
+        ...
+
+    async def feedback_guilds(self, since: datetime) -> list[int]:
+        """The guilds with questions or answers kept since `since`."""
+        ...
+
+    async def purge_feedback(self, before: datetime) -> int:
+        """Delete questions, answers and their votes older than `before`; how many questions and answers went."""
         ...
 
     async def close(self) -> None:

@@ -45,6 +45,41 @@ MIGRATIONS = (
     );
     INSERT INTO corpus_state (generation, fingerprint, changed_at) VALUES (0, '', now());
     """,
+    # 3: what members could not find (bot/core/feedback.py): answers shown, votes, questions that found nothing.
+    """
+    CREATE TABLE feedback_answers (
+        answer_id bigint NOT NULL,
+        page integer NOT NULL,
+        guild_id bigint NOT NULL,
+        asked_at timestamptz NOT NULL,
+        command text NOT NULL,
+        question text NOT NULL,
+        passages text NOT NULL,
+        settings text NOT NULL,
+        PRIMARY KEY (answer_id, page)
+    );
+    CREATE INDEX feedback_answers_guild ON feedback_answers (guild_id, asked_at);
+    CREATE INDEX feedback_answers_age ON feedback_answers (asked_at);
+    CREATE TABLE feedback_votes (
+        answer_id bigint NOT NULL,
+        page integer NOT NULL,
+        voter_id bigint NOT NULL,
+        vote smallint NOT NULL CHECK (vote IN (-1, 1)),
+        voted_at timestamptz NOT NULL,
+        PRIMARY KEY (answer_id, page, voter_id),
+        FOREIGN KEY (answer_id, page) REFERENCES feedback_answers ON DELETE CASCADE
+    );
+    CREATE TABLE feedback_unanswered (
+        question_id bigint PRIMARY KEY,
+        guild_id bigint NOT NULL,
+        asked_at timestamptz NOT NULL,
+        command text NOT NULL,
+        question text NOT NULL,
+        reason text NOT NULL
+    );
+    CREATE INDEX feedback_unanswered_guild ON feedback_unanswered (guild_id, asked_at);
+    CREATE INDEX feedback_unanswered_age ON feedback_unanswered (asked_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

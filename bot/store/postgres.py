@@ -31,6 +31,7 @@ from bot.store.base import (
     changed_settings,
     readable_settings,
 )
+from bot.store.pg_feedback import PostgresFeedback
 from bot.store.pg_listen import TRANSIENT, Listening
 from bot.store.pg_schema import LOCK_NAMESPACE, SCHEMA_VERSION, migrate
 
@@ -46,8 +47,9 @@ RETRY_DELAYS = (0.1, 0.3, 0.6, 1.0)
 FAST_FAIL_SECONDS = 5.0
 
 
-class PostgresGuildStore:
-    """Guild settings in PostgreSQL: a connection pool for reads and changes, one connection for LISTEN."""
+class PostgresGuildStore(PostgresFeedback):
+    """Guild settings (and feedback: bot/store/pg_feedback.py) in PostgreSQL: a connection pool for reads and
+    changes, one connection for LISTEN."""
 
     def __init__(self, pool: asyncpg.Pool, url: str, defaults: GuildSettings) -> None:
         self._pool = pool

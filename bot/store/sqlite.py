@@ -18,6 +18,7 @@ import aiosqlite
 from bot.core.operations import SettingsDatabaseError, os_reason
 from bot.database_errors import BUSY_TIMEOUT_SECONDS, describe_database_error
 from bot.store.base import Action, Change, GuildSettings, changed_settings, check_schema_version, readable_settings
+from bot.store.sqlite_feedback import SqliteFeedback
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,40 @@ CREATE TABLE IF NOT EXISTS moderation_log (
 """,
     # 2: one guild's latest actions without a scan.
     "CREATE INDEX IF NOT EXISTS moderation_log_guild ON moderation_log (guild_id, id);",
+    # 3: what members could not find (bot/core/feedback.py): answers shown, votes, questions that found nothing.
+    """
+CREATE TABLE feedback_answers (
+    answer_id INTEGER NOT NULL,
+    page INTEGER NOT NULL,
+    guild_id INTEGER NOT NULL,
+    asked_at TEXT NOT NULL,
+    command TEXT NOT NULL,
+    question TEXT NOT NULL,
+    passages TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    PRIMARY KEY (answer_id, page)
+);
+CREATE INDEX feedback_answers_guild ON feedback_answers (guild_id, asked_at);
+CREATE INDEX feedback_answers_age ON feedback_answers (asked_at);
+CREATE TABLE feedback_votes (
+    answer_id INTEGER NOT NULL,
+    page INTEGER NOT NULL,
+    voter_id INTEGER NOT NULL,
+    vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    voted_at TEXT NOT NULL,
+    PRIMARY KEY (answer_id, page, voter_id)
+);
+CREATE TABLE feedback_unanswered (
+    question_id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    asked_at TEXT NOT NULL,
+    command TEXT NOT NULL,
+    question TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX feedback_unanswered_guild ON feedback_unanswered (guild_id, asked_at);
+CREATE INDEX feedback_unanswered_age ON feedback_unanswered (asked_at);
+""",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -60,8 +95,9 @@ async def migrate(connection: aiosqlite.Connection, path: Path) -> int:
     return version
 
 
-class GuildSettingsStore:
-    """Reads and writes per-guild settings; one connection, serialised by aiosqlite's own thread.
+class GuildSettingsStore(SqliteFeedback):
+    """Reads and writes per-guild settings (and feedback: bot/store/sqlite_feedback.py); one connection, serialised
+    by aiosqlite's own thread.
 
     Every change of a guild's settings is a read-modify-write under that guild's lock (`update`), so two admins
     changing the same list at once both keep their change. The cache is filled and emptied under the same lock.

@@ -19,6 +19,7 @@ from bot.core.service import StoryService
 from bot.core.settings import Settings, discord_token, load_settings
 from bot.terminal.answer_text import render_result
 from bot.terminal.console import run_console
+from bot.terminal.report import add_report_parser
 
 log = logging.getLogger("storybot")
 
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Discord only: stop with an error without DISCORD_TOKEN (the image's CMD)",
     )
     commands.add_parser("sync", parents=[common], help="force a slash-command sync with Discord")
+    add_report_parser(commands, common)
     commands.add_parser(
         "health", parents=[common], help="this process's shards, their latency and the database; exit 0 when healthy"
     )
@@ -153,6 +155,10 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         healthy, lines = check_health(settings)
         print("\n".join(lines))
         return 0 if healthy else 1
+    if args.command == "report":
+        from bot.terminal.report import run_report
+
+        return run_report(settings, args.days, args.guild, args.export)
     if args.command == "eval":
         from bot.terminal.evaluate import run_evaluation
 

@@ -2,8 +2,8 @@
 
 The commands are bot/core/commands.py's that the terminal has; each has one handler here (`HANDLERS`). The
 terminal's user is the operator, so the moderator commands are theirs too: `reload`, `article add PATH|URL`,
-`article replace PATH`, `article remove ID`. A change that would remove or change several articles shows its plan
-and waits for the same command with `confirm` after it.
+`article replace PATH`, `article remove ID`, and `report [days]` (every server's). A change that would remove or
+change several articles shows its plan and waits for the same command with `confirm` after it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from bot.core.safe_text import visible
 from bot.core.service import ChangePlan, ChangeReport, CorpusRefused, NeedsConfirmation, StoryService
 from bot.core.source_replies import NO_WORDS
 from bot.terminal.answer_text import bold, render_context, render_finding, render_result
+from bot.terminal.report import console_report
 from corpus.files import UploadRefused
 from corpus.web_import import WebArticle
 
@@ -173,6 +174,11 @@ class ConsoleSession:
         """`help`: the command list."""
         return terminal_help(self.prefix)
 
+    def report(self, rest: str) -> str:
+        """`report [days]`: what members of every server could not find (the terminal's own questions are not
+        recorded: it has no server)."""
+        return console_report(self.service.settings, rest)
+
     def reload(self, rest: str) -> str:
         """`reload [confirm]`."""
         if rest and rest.lower() != CONFIRM:
@@ -270,6 +276,7 @@ HANDLERS: dict[str, Callable[[ConsoleSession, str], str]] = {
     "source": ConsoleSession.source,
     "help": ConsoleSession.help,
     "reload": ConsoleSession.reload,
+    "report": ConsoleSession.report,
     "article add": ConsoleSession.article_add,
     "article replace": ConsoleSession.article_replace,
     "article remove": ConsoleSession.article_remove,

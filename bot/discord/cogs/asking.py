@@ -18,6 +18,7 @@ from bot.discord.choices import article_for_choice, choice_names, choice_value
 from bot.discord.command_help import help_lines
 from bot.discord.context_select import shown_passages
 from bot.discord.embeds import answer_embed, escape, shorten, source_embed, sources_embed
+from bot.discord.feedback import asked_id
 from bot.discord.replies import send_private
 from corpus.models import Article
 
@@ -85,13 +86,19 @@ class Asking(commands.Cog):
             if not done:
                 await ctx.defer()
         result = await search
+        # What members could not find (bot/discord/feedback.py): recorded after the reply, never delaying it.
+        feedback, guild_id, answer_id = self.bot.feedback, ctx.guild.id if ctx.guild else None, asked_id(ctx)
+        command = ctx.command.name if ctx.command else "ask"
         if not result.hits:
             await send_private(ctx, f"{note}\n{no_match_sentence(result)}".strip())
+            feedback.unanswered(guild_id, answer_id, command, question, result)
             return
         heading = heading.format(shorten(question.text, 200))
+        votes = feedback.vote_buttons(guild_id, answer_id)
 
         async def load_page(offset: int) -> tuple[SearchResult, discord.Embed]:
             page = await self.bot.service.ask_async(question, limit, offset)
+            feedback.shown(guild_id, answer_id, command, question, page, limit, votes)  # the votes follow the page
             return page, answer_embed(page, heading, snippet_chars, _page_note(page, limit))
 
         embed = answer_embed(result, heading, snippet_chars, _page_note(result, limit))
@@ -104,8 +111,10 @@ class Asking(commands.Cog):
             loader=load_page if result.has_more else None,
             next_offset=len(result.hits),
             pages_left=self.bot.settings.search.max_pages - 1,
+            beside=votes,
         )
         view.message = await ctx.send(content=note or None, embed=embed, view=view)
+        feedback.shown(guild_id, answer_id, command, question, result, limit, votes)
 
     @commands.hybrid_command(**discord_options("sources"))
     async def sources(self, ctx: commands.Context) -> None:

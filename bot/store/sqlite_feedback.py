@@ -1,0 +1,116 @@
+"""What members could not find, in SQLite: the `GuildStore` feedback methods of `GuildSettingsStore`.
+
+Times are ISO text in UTC to the second (`2024-07-31T03:36:51+00:00`), one format throughout, so they compare as
+text. Writes go through the store's one connection under its write lock; a vote is one statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.feedback import ShownAnswer, Unanswered, VoteChoice, VoteOutcome
+from bot.core.feedback_report import AnswerGroup, UnansweredGroup, answer_group, as_utc, unanswered_groups
+from bot.store import feedback_sql as sql
+
+# One statement: the vote is kept only if its answer is (the same server's, not older than `not_before`); a second
+# vote of the same member on the same page replaces the first.
+VOTE = """
+INSERT INTO feedback_votes (answer_id, page, voter_id, vote, voted_at)
+SELECT answer_id, page, ?, ?, ? FROM feedback_answers
+WHERE answer_id = ? AND page = ? AND guild_id = ? AND asked_at >= ?
+ON CONFLICT (answer_id, page, voter_id) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at
+"""
+
+
+def stored_time(moment: datetime) -> str:
+    """A time as the SQLite store keeps it."""
+    return as_utc(moment).isoformat(timespec="seconds")
+
+
+class SqliteFeedback:
+    """Mixin of GuildSettingsStore: needs its `_connection` and `_writing` lock."""
+
+    _connection: aiosqlite.Connection
+    _writing: asyncio.Lock
+
+    async def _write(self, *statements: tuple[str, tuple[object, ...]]) -> int:
+        """Run the statements in one transaction; the rows the last one changed."""
+        async with self._writing:
+            try:
+                changed = 0
+                for statement, parameters in statements:
+                    async with self._connection.execute(statement, parameters) as cursor:
+                        changed = cursor.rowcount
+                await self._connection.commit()
+                return changed
+            except BaseException:
+                await self._connection.rollback()
+                raise
+
+    async def record_answer(self, answer: ShownAnswer) -> None:
+        """Keep one page of an answer as it was shown (again: nothing happens)."""
+        values = (answer.answer_id, answer.page, answer.guild_id, stored_time(answer.at), answer.command)
+        await self._write((sql.RECORD_ANSWER, (*values, answer.question, answer.passages_json, answer.settings)))
+
+    async def record_unanswered(self, question: Unanswered) -> None:
+        """Keep a question that found nothing, with the reason."""
+        values = (question.question_id, question.guild_id, stored_time(question.at), question.command)
+        values += (question.question, question.reason)
+        await self._write((sql.RECORD_UNANSWERED, values))
+
+    async def vote(
+        self,
+        guild_id: int,
+        answer_id: int,
+        page: int,
+        voter_id: int,
+        choice: VoteChoice | None,
+        *,
+        at: datetime,
+        not_before: datetime,
+    ) -> VoteOutcome:
+        """Keep (or, with `choice` None, withdraw) one member's vote on one page of an answer, in one statement."""
+        if choice is None:
+            removed = await self._write((sql.WITHDRAW_VOTE, (answer_id, page, voter_id)))
+            return VoteOutcome.WITHDRAWN if removed else VoteOutcome.NOT_VOTED
+        parameters = (voter_id, choice.value, stored_time(at), answer_id, page, guild_id, stored_time(not_before))
+        kept = await self._write((VOTE, parameters))
+        return VoteOutcome.RECORDED if kept else VoteOutcome.UNKNOWN_ANSWER
+
+    async def unanswered_report(self, guild_id: int, since: datetime, limit: int | None) -> list[UnansweredGroup]:
+        """The server's questions that found nothing since `since`, most frequent first (the first `limit`)."""
+        parameters = (guild_id, stored_time(since), sql.EVERYTHING if limit is None else limit)
+        async with self._connection.execute(sql.UNANSWERED_RANKED, parameters) as cursor:
+            return unanswered_groups(await cursor.fetchall())
+
+    async def answers_report(
+        self, guild_id: int, since: datetime, limit: int | None, *, disliked_only: bool
+    ) -> list[AnswerGroup]:
+        """The server's answers shown since `since` with their votes, most 👎 first (with a 👎 only, if asked)."""
+        limit = sql.EVERYTHING if limit is None else limit
+        parameters = (guild_id, stored_time(since), int(disliked_only), limit)
+        async with self._connection.execute(sql.ANSWERS_RANKED, parameters) as cursor:
+            return [answer_group(row) for row in await cursor.fetchall()]
+
+    async def feedback_guilds(self, since: datetime) -> list[int]:
+        """The servers with feedback since `since`."""
+        async with self._connection.execute(sql.FEEDBACK_GUILDS, (stored_time(since),) * 2) as cursor:
+            return [int(row[0]) for row in await cursor.fetchall()]
+
+    async def purge_feedback(self, before: datetime) -> int:
+        """Delete the questions, answers and votes older than `before`; how many questions and answers went."""
+        cutoff = (stored_time(before),)
+        async with self._writing:
+            try:
+                removed = 0
+                for number, statement in enumerate(sql.PURGE):
+                    async with self._connection.execute(statement, cutoff) as cursor:
+                        removed += cursor.rowcount if number else 0
+                await self._connection.commit()
+                return removed
+            except BaseException:
+                await self._connection.rollback()
+                raise
