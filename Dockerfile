@@ -29,6 +29,10 @@ RUN mkdir -p /data/corpus /data/state \
  && cp corpus/story/*.txt /data/corpus/ \
  && chown -R storybot:storybot /data
 
+# The query kernels, compiled once here (numba) into a cache the bot's user may also write (another CPU recompiles).
+ENV NUMBA_CACHE_DIR=/app/.numba-cache
+RUN python -c "from index import accel; assert accel.wait()" && chown -R storybot:storybot /app/.numba-cache
+
 USER storybot
 VOLUME ["/data/corpus", "/data/state"]
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 CMD ["python", "-m", "bot", "health"]

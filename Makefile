@@ -9,6 +9,7 @@ READY := $(VENV)/.ready
 $(READY): requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@$(BIN)/python -c "from index import accel; accel.wait()"  # compile the query kernels once (numba's cache)
 	@touch $(READY)
 
 setup: $(READY)

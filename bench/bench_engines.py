@@ -148,8 +148,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("\n" + text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
+    figures = {size: {name: {k: v for k, v in row.items() if k != "hits"} for name, row in rows.items()}
+               for size, rows in results.items()}  # fmt: skip
+    args.output.with_suffix(".json").write_text(json.dumps(figures, indent=1) + "\n")  # to render again
     plot(results, args.output.with_suffix(".png"))
-    print(f"written: {args.output} and {args.output.with_suffix('.png')}")
+    print(f"written: {args.output}, its .json and .png")
 
 
 def _cpus() -> int:

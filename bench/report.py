@@ -61,9 +61,51 @@ def size_table(size: int, rows: dict[str, dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
+# Issue 14's targets for the engine: (figure, heading, bound). "fastest": at or below the fastest peer of the run;
+# ("tantivy", x): within x times tantivy's figure; a number: at most that.
+TARGETS: list[tuple[str, str, Any]] = [
+    ("p50_ms", "p50 ms", "fastest"),
+    ("p99_ms", "p99 ms", "fastest"),
+    ("disk_mb", "disk MB", ("tantivy", 2.0)),
+    ("build_peak_mb", "build peak MB", ("tantivy", 2.0)),
+    ("rss_after_load_mb", "RSS after loading MB", 250.0),
+    ("rss_after_queries_mb", "RSS after the queries MB", ("tantivy", 2.0)),
+]
+
+
+def _limit(rows: dict[str, dict[str, Any]], key: str, bound: Any) -> tuple[float, str] | None:
+    """The bound a figure must meet in this run, and what it is."""
+    if bound == "fastest":
+        return (best[1], best[0]) if (best := best_peer(rows, key, lower=True)) else None
+    if isinstance(bound, tuple):
+        peer, times = bound
+        return (value * times, f"{times:g}× {peer}") if (value := _value(rows.get(peer, {}), key)) else None
+    return float(bound), "target"
+
+
+def target_table(results: dict[int, dict[str, dict[str, Any]]]) -> list[str]:
+    """Each of issue 14's targets for storybot, per size: its figure, the bound in this run, met or not."""
+    lines = ["### Targets (issue 14): storybot against this run's peers", ""]
+    lines.append("| paragraphs | " + " | ".join(heading for _, heading, _ in TARGETS) + " |")
+    lines.append("|---|" + "---|" * len(TARGETS))
+    for size, rows in sorted(results.items()):
+        cells = []
+        for key, _, bound in TARGETS:
+            ours, limit = _value(rows.get(OURS, {}), key), _limit(rows, key, bound)
+            if ours is None or limit is None:
+                cells.append("n/a")
+                continue
+            met = ours <= limit[0]
+            cells.append(
+                f"{ours:,.3g} {'≤' if met else '>'} {limit[0]:,.3g} ({limit[1]}): {'met' if met else '**not met**'}"
+            )
+        lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def markdown(results: dict[int, dict[str, dict[str, Any]]], header: Sequence[str]) -> str:
-    """The whole report: a header (command, machine, notes) and one section per size."""
-    lines = list(header)
+    """The whole report: a header (command, machine, notes), the targets, and one section per size."""
+    lines = [*header, *target_table(results)]
     for size, rows in sorted(results.items()):
         lines += size_table(size, rows)
         if agreement := rows.get(OURS, {}).get("agreement"):
@@ -73,7 +115,8 @@ def markdown(results: dict[int, dict[str, dict[str, Any]]], header: Sequence[str
 
 
 def plot(results: dict[int, dict[str, dict[str, Any]]], path: Path) -> None:
-    """Latency (p50, p99) and memory (build peak, loaded) against corpus size, one line per engine, log-log."""
+    """Latency (p50, p99), disk, memory (build peak, loaded) and cold load against corpus size, one line per engine,
+    log-log."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,17 +125,19 @@ def plot(results: dict[int, dict[str, dict[str, Any]]], path: Path) -> None:
     panels = [
         ("p50_ms", "query p50 (ms, top 10)"),
         ("p99_ms", "query p99 (ms, top 10)"),
+        ("disk_mb", "index on disk (MB)"),
         ("build_peak_mb", "build peak memory (MB above input)"),
         ("rss_after_queries_mb", "resident memory of the loaded index (MB)"),
+        ("load_cold_ms", "load, fresh process, cold page cache (ms)"),
     ]
-    figure, axes = plt.subplots(2, 2, figsize=(12, 9))
+    figure, axes = plt.subplots(2, 3, figsize=(17, 9))
     engines = list(dict.fromkeys(name for rows in results.values() for name in rows))
     for axis, (key, title) in zip(axes.flat, panels, strict=True):
-        for name in engines:
+        for number, name in enumerate(engines):  # a fixed colour per engine, whichever panels it is missing from
             points = [(size, v) for size, rows in sorted(results.items()) if (v := _value(rows.get(name, {}), key))]
             if points:
                 xs, ys = zip(*points, strict=True)
-                axis.plot(xs, ys, marker="o", label=name, linewidth=2.5 if name == OURS else 1.2)
+                axis.plot(xs, ys, marker="o", label=name, color=f"C{number}", linewidth=2.5 if name == OURS else 1.2)
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xlabel("paragraphs")

@@ -13,34 +13,34 @@ it is at most half the smallest positive idf of the index: such a word is findab
 and it never outweighs a word rank-bm25 itself finds. Wherever rank-bm25's idf is positive, it is used unchanged,
 so scores equal rank-bm25's for every query made of such words. BM25L's and BM25+'s idfs are always positive
 (log((N + 1)/(df + 0.5)) and log((N + 1)/df) with df ≤ N) and are used as they are.
-A query only reads the postings of its own words, and prunes where it can (index/topk.py: MaxScore, then a dense
-float32 sum): candidates are ranked by precomputed float32 weights, and the few that can reach the top k are
-rescored exactly in float64 from term frequencies, lengths and idf.
+A query only reads its own words' postings and columns (index/postings.py), in compiled kernels (index/kernels.py)
+once they are loaded: documents are ranked by float32 approximate scores computed from the frequencies, and the
+band that can hold the exact top k is rescored exactly in float64 from frequencies, lengths and idf. Small indexes,
+and every index until the kernels are loaded, are answered exactly in numpy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from index.postings import POSTINGS_DTYPES, Postings, SortedTerms, compile_postings
+from index import accel
+from index.postings import POSTINGS_DTYPES, Postings, SortedTerms, encode_term
+from index.postings_build import TermExtremes, compile_postings
 from index.postings_io import IndexFormatError, load_arrays, save_arrays
-from index.topk import Word, pruned_band, top_band
+from index.topk import KernelQueries
 
 __all__ = ["BM25Params", "CompiledIndex", "IndexFormatError"]
 
 DEFAULT_DELTA = {"plus": 1.0, "l": 0.5}
-# A float32 weight is within 2**-24 (relative) of its float64 value, a count times it and each float32 addition
-# of the dense sum add as much again: (words + 3)·2**-24 of the largest possible score bounds the error.
-_ULP = 2.0**-24
-_WEIGHT_CHUNK = 1 << 22
+_TERM_CACHE = 16_384  # term ids remembered per index (a dict of recent query words; cleared when full)
 
 
 class BM25Params(BaseModel):
@@ -119,11 +119,9 @@ def _contribution(params: BM25Params, delta: float, idf: Any, tf: np.ndarray, no
 class CompiledIndex:
     """An immutable BM25 index over numbered documents (paragraphs), in memory or memory-mapped from disk."""
 
-    def __init__(
-        self, params: BM25Params, postings: Postings, idf: np.ndarray, weights: np.ndarray, bounds: np.ndarray
-    ) -> None:
+    def __init__(self, params: BM25Params, postings: Postings, idf: np.ndarray, bounds: np.ndarray) -> None:
         self.params = params
-        self._mapped = {**postings.arrays, "idf": idf, "weights": weights, "bounds": bounds}
+        self._mapped = {**postings.arrays, "idf": idf, "bounds": bounds}
         for array in self._mapped.values():
             if array.flags.writeable:
                 array.flags.writeable = False
@@ -131,30 +129,25 @@ class CompiledIndex:
         plain = {name: array.view(np.ndarray) for name, array in self._mapped.items()}
         self._postings = Postings(**{name: plain[name] for name in POSTINGS_DTYPES}, token_count=postings.token_count)
         self._idf = plain["idf"]
-        self._weights = plain["weights"]
-        self._bounds = plain["bounds"]  # float32 per term: its largest |weight|, the MaxScore bound
+        self._bounds = plain["bounds"]  # float32 per term: at least its largest |exact contribution|
         self._terms = SortedTerms(postings.vocab_blob, postings.vocab_offsets)
         self.avgdl = postings.token_count / self.doc_count if self.doc_count else 0.0
+        self._ids: dict[str, int] = {}
+        self._signed = bool(self._idf.size) and bool((self._idf < 0).any())  # the kernels need idf ≥ 0
+        model = (params.variant, params.k1, params.b, params.effective_delta, self.avgdl)
+        self.kernel_queries = KernelQueries(self._postings, self._idf, self._bounds, model)
+        self._wants_kernels = self.doc_count >= accel.MIN_DOCUMENTS
 
     @classmethod
-    def build(cls, docs: Sequence[Sequence[str]], params: BM25Params) -> CompiledIndex:
-        """Compile already-tokenized documents (each a list of terms); 0 documents or empty ones are fine."""
-        postings = compile_postings(docs)
-        df = np.diff(postings.offsets)
-        idf = _idf(params, df, len(postings.doc_len))
-        weights = np.empty(len(postings.doc_ids), dtype=np.float32)
-        if weights.size:
-            avgdl = postings.token_count / len(postings.doc_len)
-            norm = _length_norm(params.b, postings.doc_len, avgdl)
-            term_of = np.repeat(np.arange(len(df)), df)
-            # BM25+'s delta·idf is the same for every document, so it is left out of the ranking weights.
-            delta = 0.0 if params.variant == "plus" else params.effective_delta
-            for start in range(0, weights.size, _WEIGHT_CHUNK):
-                part = slice(start, start + _WEIGHT_CHUNK)
-                tf, doc = postings.tf[part], postings.doc_ids[part]
-                weights[part] = _contribution(params, delta, idf[term_of[part]], tf, norm[doc])
-        bounds = np.maximum.reduceat(np.abs(weights), postings.offsets[:-1]) if weights.size else np.zeros(0)
-        return cls(params, postings, idf, weights, bounds.astype(np.float32))
+    def build(
+        cls, docs: Iterable[Sequence[str]], params: BM25Params, *, column_share: int | None = None
+    ) -> CompiledIndex:
+        """Compile already-tokenized documents (each a list of terms; any iterable of them, read once); 0
+        documents or empty ones are fine. `column_share` overrides which terms get a column (index/postings.py)."""
+        postings, extremes = compile_postings(docs, column_share=column_share)
+        idf = _idf(params, postings.df, postings.doc_count)
+        avgdl = postings.token_count / postings.doc_count if postings.doc_count else 0.0
+        return cls(params, postings, idf, _bounds(params, idf, extremes, avgdl))
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -164,115 +157,121 @@ class CompiledIndex:
     @property
     def doc_count(self) -> int:
         """How many documents are indexed (empty ones included)."""
-        return len(self._postings.doc_len)
+        return self._postings.doc_count
 
     @property
     def term_count(self) -> int:
         """How many distinct terms are indexed."""
-        return len(self._idf)
+        return self._postings.term_count
 
     @property
     def posting_count(self) -> int:
         """How many (term, document) pairs are indexed."""
-        return len(self._postings.doc_ids)
+        return int(self._postings.df.sum(dtype=np.int64))
 
     @property
     def nbytes(self) -> int:
         """The size of all the index's arrays in bytes."""
         return sum(array.nbytes for array in self.arrays.values())
 
-    def _lookup(self, term: str) -> tuple[int, int, int] | None:
-        """(term id, first posting, end of postings) of an indexed term, or None."""
-        term_id = self._terms.find(term)
-        if term_id is None:
+    def _kernels(self) -> SimpleNamespace | None:
+        """The compiled kernels when this index is big enough to want them and they are loaded, else None."""
+        if not self._wants_kernels:
             return None
-        offsets = self._postings.offsets
-        return term_id, int(offsets[term_id]), int(offsets[term_id + 1])
+        accel.start()
+        return accel.kernels()
+
+    def _term_id(self, term: str) -> int:
+        """The id of an indexed term, or −1 (remembered per index)."""
+        found = self._ids.get(term)
+        if found is None:
+            kernels = self._kernels()
+            if kernels is not None:
+                found = self.kernel_queries.find(kernels, encode_term(term))
+            else:
+                found = self._terms.find(term)
+                found = -1 if found is None else found
+            if len(self._ids) >= _TERM_CACHE:
+                self._ids.clear()
+            self._ids[term] = found
+        return found
 
     def df(self, term: str) -> int:
         """How many documents contain `term` (0 when it is not indexed)."""
-        found = self._lookup(term)
-        return 0 if found is None else found[2] - found[1]
+        term_id = self._term_id(term)
+        return 0 if term_id < 0 else int(self._postings.df[term_id])
 
     def idf_of(self, term: str) -> float:
         """The idf of `term` (after Okapi's floor); 0.0 for a term not indexed, as rank-bm25 does."""
-        term_id = self._terms.find(term)
-        return 0.0 if term_id is None else float(self._idf[term_id])
+        term_id = self._term_id(term)
+        return 0.0 if term_id < 0 else float(self._idf[term_id])
 
     def matching_docs(self, term: str) -> np.ndarray:
-        """The documents containing `term`, ascending (a read-only view; empty when it is not indexed)."""
-        found = self._lookup(term)
-        doc_ids = self._postings.doc_ids
-        return doc_ids[:0] if found is None else doc_ids[found[1] : found[2]]
+        """The documents containing `term`, ascending (read-only int64; empty when it is not indexed)."""
+        term_id = self._term_id(term)
+        docs = np.zeros(0, dtype=np.int64) if term_id < 0 else self._postings.term_docs(term_id)
+        docs.flags.writeable = False
+        return docs
 
     def scores(self, terms: Sequence[str], doc_ids: np.ndarray) -> np.ndarray:
         """Exact float64 scores of the given documents, equal to rank-bm25's get_scores for them.
 
         One difference: rank-bm25 gives NaN (0/0) to an empty document when b = 1; here an absent word simply
-        contributes its limit (0, or delta·idf for BM25+).
+        contributes its limit (0, or delta·idf for BM25+). IndexError for a document outside the index.
         """
-        doc_ids = np.asarray(doc_ids, dtype=np.int64).reshape(-1)
-        total = np.zeros(doc_ids.size)
-        found = {term: self._lookup(term) for term in dict.fromkeys(terms)}
-        if doc_ids.size == 0 or not any(found.values()):
-            return total
-        lookup = doc_ids.astype(np.int32)
-        norm = _length_norm(self.params.b, self._postings.doc_len[doc_ids], self.avgdl)
+        docs = np.array(doc_ids, dtype=np.int64).reshape(-1)
+        if docs.size and (int(docs.min()) < 0 or int(docs.max()) >= self.doc_count):
+            raise IndexError(f"document numbers must be in 0…{self.doc_count - 1}")
+        query = [term_id for term in terms if (term_id := self._term_id(term)) >= 0]
+        if docs.size == 0 or not query:
+            return np.zeros(docs.size)
+        kernels = self._kernels()
+        if kernels is not None:
+            return self.kernel_queries.exact_scores(kernels, query, docs)
+        return self._numpy_scores(query, docs)
+
+    def _numpy_scores(self, query: Sequence[int], docs: np.ndarray) -> np.ndarray:
+        """`scores` in numpy, for term ids (query order, repeats included) and in-range documents."""
+        norm = _length_norm(self.params.b, self._postings.doc_len[docs], self.avgdl)
         delta = self.params.effective_delta
-        contributions: dict[str, np.ndarray] = {}
-        for term in terms:  # in query order, repeats included, like rank-bm25's sum
-            if found[term] is None:
-                continue
-            if term not in contributions:
-                term_id, start, stop = found[term]
-                tf = self._term_frequencies(start, stop, lookup)
+        total = np.zeros(docs.size)
+        contributions: dict[int, np.ndarray] = {}
+        for term_id in query:  # in query order, repeats included, like rank-bm25's sum
+            if term_id not in contributions:
+                tf = self._postings.term_tfs(term_id, docs)
                 idf = self._idf[term_id]
                 with np.errstate(invalid="ignore"):  # 0/0 only for tf = 0 with b = 1 and dl = 0, replaced below
                     part = _contribution(self.params, delta, idf, tf, norm)
                 part[tf == 0] = idf * delta if self.params.variant == "plus" else 0.0
-                contributions[term] = part
-            total += contributions[term]
+                contributions[term_id] = part
+            total += contributions[term_id]
         return total
-
-    def _term_frequencies(self, start: int, stop: int, doc_ids: np.ndarray) -> np.ndarray:
-        """How often the term with postings start:stop occurs in each of `doc_ids` (int32), as int64."""
-        posted = self._postings.doc_ids[start:stop]
-        position = np.minimum(np.searchsorted(posted, doc_ids), posted.size - 1)
-        present = posted[position] == doc_ids
-        tf = np.zeros(doc_ids.size, dtype=np.int64)
-        tf[present] = self._postings.tf[start + position[present]]
-        return tf
 
     def top_k(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The best `k` documents for the query as (doc, score), best first, ties by lower doc.
 
         Only documents containing a query word and scoring above 0 are returned; scores equal rank-bm25's.
         """
-        query = [(found, count) for term, count in Counter(terms).items() if (found := self._lookup(term))]
-        if k <= 0 or not query:
+        if k <= 0:
             return []
-        # Candidates are ranked by float32 weights, then the band that can hold the exact top k is rescored.
-        error = (len(query) + 3) * _ULP * sum(count * self._weight_bound(*found) for found, count in query)
-        band = None
-        if len(query) > 1 and all(self._idf[term_id] >= 0 for (term_id, _, _), _ in query):  # weights all ≥ 0
-            words = [Word(start, stop, count, float(self._bounds[term])) for (term, start, stop), count in query]
-            band = pruned_band(self._postings, self._weights, words, k, error)
-        if band is None:
-            spans = [(start, stop, count) for (_, start, stop), count in query]
-            band = top_band(self._postings, self._weights, spans, k, error)
-        docs = band.astype(np.int64)
-        exact = self.scores(terms, docs)
+        query = [term_id for term in terms if (term_id := self._term_id(term)) >= 0]
+        if not query:
+            return []
+        kernels = self._kernels()
+        if kernels is not None and not self._signed:
+            return self.kernel_queries.top_k(kernels, query, k)
+        present = np.zeros(self.doc_count, dtype=bool)  # every document with a query word (faster than np.unique)
+        for term_id in set(query):
+            present[self._postings.term_docs(term_id)] = True
+        docs = np.flatnonzero(present)
+        exact = self._numpy_scores(query, docs)
         positive = exact > 0
         docs, exact = docs[positive], exact[positive]
+        if docs.size > k:  # only the k best and their ties need sorting
+            contenders = exact >= np.partition(exact, docs.size - k)[docs.size - k]
+            docs, exact = docs[contenders], exact[contenders]
         best = np.lexsort((docs, -exact))[:k]
         return list(zip(docs[best].tolist(), exact[best].tolist(), strict=True))
-
-    def _weight_bound(self, term_id: int, start: int, stop: int) -> float:
-        """The largest magnitude of a term's exact contribution to a score, to bound float32 rounding."""
-        bound = float(self._bounds[term_id])  # the weights are all of one sign, idf's
-        if self.params.variant == "plus":
-            return bound + abs(float(self._idf[term_id])) * self.params.effective_delta
-        return bound
 
     def save(self, directory: Path, key: str) -> None:
         """Write the index under `directory` as a new generation and switch to it atomically (see postings_io)."""
@@ -300,21 +299,35 @@ class CompiledIndex:
         counts = {name: manifest.get(name) for name in ("doc_count", "term_count", "posting_count", "token_count")}
         if not all(isinstance(count, int) and count >= 0 for count in counts.values()):
             raise IndexFormatError("the manifest's document, term, posting or token count is missing or invalid")
-        if set(arrays) != {*POSTINGS_DTYPES, "idf", "weights", "bounds"}:
+        if set(arrays) != {*POSTINGS_DTYPES, "idf", "bounds"}:
             raise IndexFormatError(f"the saved index has the arrays {sorted(arrays)}, not those of this version")
         postings = Postings(**{name: arrays[name] for name in POSTINGS_DTYPES}, token_count=counts["token_count"])
-        idf, weights, bounds = arrays["idf"], arrays["weights"], arrays["bounds"]
-        found = {"doc_count": postings.doc_len.size, "term_count": idf.size, "posting_count": postings.doc_ids.size}
+        idf, bounds = arrays["idf"], arrays["bounds"]
+        found = {"doc_count": postings.doc_count, "term_count": idf.size, "posting_count": int(postings.df.sum())}
         try:
             postings.check()
-            if idf.shape != (postings.offsets.size - 1,) or idf.dtype != np.float64:
-                raise ValueError(f"idf holds {idf.dtype.str}{list(idf.shape)}, expected a float64 per term")
-            if weights.shape != postings.doc_ids.shape or weights.dtype != np.float32:
-                raise ValueError(f"weights hold {weights.dtype.str}{list(weights.shape)}, expected float32s")
-            if bounds.shape != idf.shape or bounds.dtype != np.float32:
-                raise ValueError(f"bounds hold {bounds.dtype.str}{list(bounds.shape)}, expected a float32 per term")
+            if idf.shape != (postings.term_count,) or idf.dtype != np.float64 or not np.isfinite(idf).all():
+                raise ValueError(f"idf holds {idf.dtype.str}{list(idf.shape)}, expected a finite float64 per term")
+            if bounds.shape != idf.shape or bounds.dtype != np.float32 or not (bounds >= 0).all():
+                raise ValueError(f"bounds hold {bounds.dtype.str}{list(bounds.shape)}, expected a float32 ≥ 0 per term")
             if any(counts[name] != found[name] for name in found):
                 raise ValueError(f"the arrays hold {found}, the manifest says {counts}")
         except ValueError as error:
             raise IndexFormatError(f"the saved index is inconsistent: {error}") from None
-        return cls(params, postings, idf, weights, bounds)
+        return cls(params, postings, idf, bounds)
+
+
+def _bounds(params: BM25Params, idf: np.ndarray, extremes: TermExtremes, avgdl: float) -> np.ndarray:
+    """Per term, float32 rounded up: at least the largest |exact contribution| it can make to a score.
+
+    A contribution grows with the frequency and shrinks with the document's length, so the term's largest
+    frequency in its shortest document bounds it (BM25+ adds its delta·idf, which every document gets).
+    """
+    if not idf.size:
+        return np.zeros(0, dtype=np.float32)
+    norm = _length_norm(params.b, extremes.min_len, avgdl)
+    delta = params.effective_delta
+    with np.errstate(invalid="ignore", divide="ignore"):
+        largest = np.abs(_contribution(params, delta, np.abs(idf), extremes.max_tf.astype(np.float64), norm))
+    bounds = np.nan_to_num(largest, nan=0.0, posinf=np.finfo(np.float32).max).astype(np.float32)
+    return np.nextafter(bounds, np.float32(np.inf)).astype(np.float32)

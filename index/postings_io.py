@@ -39,7 +39,7 @@ except ImportError:  # not POSIX: concurrent saves into one directory are then n
     fcntl = None  # type: ignore[assignment]
 
 MAGIC = "storybot-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunked 16-bit documents, 4-bit frequencies, columns (index/postings.py)
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = "LOCK"

@@ -1,221 +1,98 @@
-"""Choosing the candidates of a top-k query over precomputed BM25 weights, without scoring every posting.
+"""Calling the compiled kernels (index/kernels.py) for one index: their arguments, scratch space and warm-up.
 
-The weights are float32, so every approximate score is within `error` of the exact one: each function returns the
-*band* of documents whose approximate score is within 2·error of the k-th best, which always holds the exact top k
-(the caller rescores that band exactly). Three ways, cheapest first:
-
-* `pruned_band`: MaxScore over non-negative weights. Query words are taken rarest first into partial sums (sparse,
-  or a dense float32 array of every document filled by np.add.at once that is cheaper); as soon as a lower bound
-  of the k-th best score beats what the remaining words could add together, only the few documents that can
-  still reach it are completed by looking the remaining words' weights up.
-* `top_band`: the general fallback (any sign of weights), by sorting or summing the postings.
+The kernels rank by float32 approximate scores and rescore exactly (see kernels.py); this module prepares
+what they need once per index (the arrays in argument order, each document's length factor in float32) and keeps a
+pool of scratch arrays (a zeroed float32 score and room for candidates per document), one set per query in flight:
+the kernels release the GIL, so queries from several threads run side by side (one per core), each on its own set.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
 from index.postings import Postings
 
-# Add up several words' postings in an array of every document when they number at least 1 / DENSE_RATIO of the
-# documents, else by sorting them by document (top_band only).
-DENSE_RATIO = 8
-# Looking a weight up by binary search costs ~40 ns (cache misses) where adding a posting into a dense float32
-# array costs ~1.5 ns: costs are compared in postings added.
-LOOKUP_COST = 45
-# Words that together could add at most this share of the best possible score are looked up, not summed densely.
-LIGHT_SHARE = 0.25
-# Tests force one representation of the partial sums: None (by cost), "sparse" or "dense".
-FORCE: str | None = None
-_SAMPLE = 1024
+# The order of the index arrays the kernels take as one tuple (index/kernels.py, which imports numba: not here).
+INDEX_ARRAYS = (
+    "doc_low", "tf_nibbles", "run_offsets", "run_chunk", "run_start", "column_terms", "columns", "big_at", "big_tf",
+    "doc_len", "idf", "bounds",
+)  # fmt: skip
+
+VARIANT_CODES = {"okapi": 0, "plus": 1, "l": 2}  # kernels.OKAPI, PLUS, L
 
 
-@dataclass(frozen=True)
-class Word:
-    """One distinct query word: its postings start:stop, how often the query repeats it, its largest weight."""
+class KernelQueries:
+    """The kernels' view of one index: `top_k` and `exact_scores` over term ids."""
 
-    start: int
-    stop: int
-    count: int
-    bound: float  # the largest weight of any of its postings (weights are all ≥ 0 here)
+    def __init__(
+        self, postings: Postings, idf: np.ndarray, bounds: np.ndarray, model: tuple[str, float, float, float, float]
+    ) -> None:
+        variant, k1, b, delta, avgdl = model
+        # The tuple the kernels take, in the order of INDEX_ARRAYS.
+        self._index = (*(getattr(postings, name) for name in INDEX_ARRAYS[:10]), idf, bounds)
+        self._doc_count = postings.doc_count
+        self._params = _read_only(np.array([VARIANT_CODES[variant], k1, b, delta, avgdl], dtype=np.float64))
+        self._vocabulary = (postings.vocab_blob, postings.vocab_offsets)
+        self._model = model
+        self._factors: np.ndarray | None = None
+        self._pool: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
-    @property
-    def df(self) -> int:
-        """How many documents contain the word."""
-        return self.stop - self.start
+    def _length_factors(self) -> np.ndarray:
+        """Per document, float32: k1·norm (Okapi, BM25+) or 1/norm (BM25L); computed on first need."""
+        if self._factors is None:
+            variant, k1, b, _, avgdl = self._model
+            doc_len = self._index[INDEX_ARRAYS.index("doc_len")]
+            norm = 1 - b + b * doc_len / avgdl if doc_len.size else np.zeros(0)
+            with np.errstate(divide="ignore"):  # norm is 0 only for an empty document with b = 1: never read
+                factors = np.where(norm > 0, 1 / norm, 0.0) if variant == "l" else np.where(norm > 0, k1 * norm, 1.0)
+            self._factors = _read_only(factors.astype(np.float32))
+        return self._factors
 
+    def find(self, kernels: SimpleNamespace, key: bytes) -> int:
+        """The id of the term with these UTF-8 bytes, or −1."""
+        return int(kernels.find_term(*self._vocabulary, _read_only(np.frombuffer(key, dtype=np.uint8))))
 
-def kth_largest(values: np.ndarray, k: int) -> float:
-    """The k-th largest of `values` (1 <= k <= values.size), by selection, never sorting them all.
+    def top_k(self, kernels: SimpleNamespace, query: Sequence[int], k: int) -> list[tuple[int, float]]:
+        """The best `k` (doc, exact score), best first; `query`: known term ids with idf ≥ 0, in query order."""
+        factors = self._factors if self._factors is not None else self._length_factors()
+        with self._slots:  # at most one query per core in flight: more would only hold more scratch memory
+            try:
+                scratch = self._pool.pop()
+            except IndexError:
+                size = self._doc_count  # untouched pages cost nothing: the candidates rarely fill more than a few
+                scratch = (np.zeros(size, np.float32), np.empty(size, np.int32), np.empty(size, np.float32))
+            query_ids = np.array(query, dtype=np.int64)
+            docs, scores = kernels.top_k(self._index, factors, self._params, query_ids, k, *scratch)
+            self._pool.append(scratch)  # only once the kernel finished: its scores are all 0 again
+        return list(zip(docs.tolist(), scores.tolist(), strict=True))
 
-    np.partition slows down some twentyfold on arrays where one repeated value dominates (common here: many
-    documents share a length and a term frequency, and most of a dense sum is 0), so a strided sample's k-th
-    largest, a lower bound of the answer, first cuts the array down to the values strictly above it (when fewer
-    than k are, it is the answer).
-    """
-    while values.size > 16 * _SAMPLE and k <= _SAMPLE:
-        sample = values[:: values.size // _SAMPLE]
-        floor = sample[np.argpartition(sample, sample.size - k)[sample.size - k]]  # at least k values reach it
-        above = values[values > floor]
-        if above.size < k:  # fewer than k values beat it, so it is the k-th largest itself
-            return float(floor)
-        if above.size * 2 > values.size:  # no progress (a spread-out tail): select among these
-            values = above
-            break
-        values = above
-    return float(np.partition(values, values.size - k)[values.size - k])
-
-
-def within_band(docs: np.ndarray, approx: np.ndarray, k: int, error: float) -> np.ndarray:
-    """The documents whose approximate score is at least the k-th best minus 2·error."""
-    if docs.size <= k:
-        return docs
-    return docs[approx >= kth_largest(approx, k) - 2 * error]
-
-
-def _lookup(postings: Postings, weights: np.ndarray, word: Word, docs: np.ndarray) -> np.ndarray:
-    """The word's weight (times its count) in each of the ascending `docs`, 0 where it is absent."""
-    posted = postings.doc_ids[word.start : word.stop]
-    docs = docs.astype(posted.dtype, copy=False)  # else searchsorted copies the whole posting list to int64
-    position = np.minimum(np.searchsorted(posted, docs), posted.size - 1)
-    present = posted[position] == docs
-    found = np.zeros(docs.size)
-    found[present] = weights[word.start + position[present]]
-    return found * word.count if word.count != 1 else found
+    def exact_scores(self, kernels: SimpleNamespace, query: Sequence[int], docs: np.ndarray) -> np.ndarray:
+        """Exact float64 scores of `docs` (int64, in range) for `query` (known term ids, in query order)."""
+        return kernels.exact_scores(self._index, self._params, np.array(query, dtype=np.int64), docs)
 
 
-def _best(docs: np.ndarray, sums: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """About `count` (at most 4·count) of the documents with the best sums, ascending, and their sums."""
-    chosen = np.flatnonzero(sums >= kth_largest(sums, min(count, sums.size)))[: 4 * count]
-    return docs[chosen], sums[chosen]
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
-def dense_band(
-    postings: Postings, weights: np.ndarray, words: Sequence[Word], k: int, error: float
-) -> np.ndarray | None:
-    """The band from a dense float32 sum of every posting, or None when fewer than k documents score above it."""
-    doc_count = postings.doc_len.size
-    sums = np.zeros(doc_count, dtype=np.float32)
+def warm_up(kernels: SimpleNamespace) -> None:
+    """Run every kernel once, on small indexes of each variant with and without columns (compiling or loading
+    them from numba's cache), with exactly the argument types the queries use."""
+    from index import postings_build
+    from index.bm25 import BM25Params, CompiledIndex
 
-    def add(word: Word) -> None:
-        part = weights[word.start : word.stop]
-        if word.count != 1:
-            part = part * np.float32(word.count)
-        np.add.at(sums, postings.doc_ids[word.start : word.stop], part)  # float32 into float32: numpy's fast path
-
-    # MaxScore once more: frequent words that can add little (BM25's idf is small near half the documents) are
-    # looked up for the documents that can still reach the k-th best partial sum, not added everywhere.
-    words = sorted(words, key=lambda word: -word.count * word.bound)
-    total = sum(word.count * word.bound for word in words)
-    light: list[Word] = []
-    while words and sum(w.count * w.bound for w in [*light, words[-1]]) <= LIGHT_SHARE * total:
-        light.append(words.pop())
-    for word in words:
-        add(word)
-    if light and sum(word.df for word in light) * 4 > doc_count and doc_count >= k:
-        floor = kth_largest(sums, k) - sum(word.count * word.bound for word in light) - 2 * error
-        if floor > 0:
-            docs = np.flatnonzero(sums >= np.float64(floor))
-            if docs.size * len(light) * LOOKUP_COST < sum(word.df for word in light):
-                approx = sums[docs] + sum(_lookup(postings, weights, word, docs) for word in light)
-                return within_band(docs, approx, k, error)
-    for word in light:
-        add(word)
-    threshold = np.float64(kth_largest(sums, k) - 2 * error if sums.size >= k else 0.0)
-    if threshold <= 0:  # documents without any query word (sum 0) would be in the band: let top_band decide
-        return None
-    return np.flatnonzero(sums >= threshold)  # compared in float64 (a float32 threshold could round up)
-
-
-def pruned_band(
-    postings: Postings, weights: np.ndarray, words: Sequence[Word], k: int, error: float
-) -> np.ndarray | None:
-    """The band by MaxScore over non-negative weights (else by `dense_band`), or None to leave it to `top_band`.
-
-    Words are taken rarest first; the documents of the words taken so far get partial sums. The best partial
-    sums, completed by looking the other words' weights up, give a lower bound of the k-th best score; once it
-    beats the most the other words could add, only documents of the words taken can be in the band, and of
-    those only the ones whose partial sum plus what the rest could add reaches it: the rest's weights are looked
-    up for those, largest bound first, dropping documents as the bound of what is left shrinks. When looking up
-    would cost more than adding every posting into a dense array, the dense sum takes over.
-    """
-    words = sorted(words, key=lambda word: word.df)
-    doc_count = postings.doc_len.size
-    dense_cost = sum(word.df for word in words) + doc_count // 2  # in postings added
-    if FORCE == "dense" or (FORCE != "sparse" and words[0].df * DENSE_RATIO > doc_count):
-        return dense_band(postings, weights, words, k, error)
-    docs, sums = np.zeros(0, dtype=postings.doc_ids.dtype), np.zeros(0)
-    for taken in range(1, len(words) + 1):
-        word, rest = words[taken - 1], words[taken:]
-        if FORCE != "sparse" and (docs.size + word.df) * (taken - 1) * LOOKUP_COST > dense_cost:
-            return dense_band(postings, weights, words, k, error)
-        if taken == 1:
-            docs, sums = np.asarray(postings.doc_ids[word.start : word.stop]), weights[word.start : word.stop] * 1.0
-            sums *= word.count
-        else:
-            docs = np.union1d(docs, postings.doc_ids[word.start : word.stop])
-            sums = sum(_lookup(postings, weights, one, docs) for one in words[:taken])
-        if not rest:
-            return within_band(docs, sums, k, error)
-        if docs.size < k:
-            continue
-        best_docs, best = _best(docs, sums, max(4 * k, 64))
-        best = best + sum(_lookup(postings, weights, one, best_docs) for one in rest)
-        threshold = kth_largest(best, k) - 2 * error if best.size >= k else 0.0
-        rest = sorted(rest, key=lambda one: -one.count * one.bound)
-        bounds = [*np.cumsum([one.count * one.bound for one in reversed(rest)])[::-1].tolist(), 0.0]  # of rest[i:]
-        if threshold <= 0 or threshold <= bounds[0]:
-            continue  # a document without any word taken could still be in the band
-        keep = sums >= threshold - bounds[0]
-        candidates, approx = docs[keep], sums[keep]
-        if FORCE != "sparse" and candidates.size * len(rest) * LOOKUP_COST > dense_cost:
-            continue  # cheaper to take another word
-        for index, one in enumerate(rest):
-            approx = approx + _lookup(postings, weights, one, candidates)
-            keep = approx + bounds[index + 1] >= threshold
-            candidates, approx = candidates[keep], approx[keep]
-        return within_band(candidates, approx, k, error)
-    return None
-
-
-def top_band(
-    postings: Postings, weights: np.ndarray, spans: Sequence[tuple[int, int, int]], k: int, error: float
-) -> np.ndarray:
-    """Every document that can be among the k best by Σ count·weight over the postings `spans` (start, stop, count).
-
-    Scores are only known to ±`error`: a document of the exact top k has an approximate score within 2·error of
-    the k-th best approximate one, so that band (rarely much more than k documents) is returned, in no particular
-    order. Only documents with a posting in `spans` are returned, and only those postings are read. Any sign of
-    weights.
-    """
-    doc_ids, doc_count = postings.doc_ids, postings.doc_len.size
-    if len(spans) == 1:  # one word: its weights are the scores (a repeat scales them all alike)
-        start, stop, _ = spans[0]
-        return within_band(np.asarray(doc_ids[start:stop]), np.asarray(weights[start:stop]), k, error)
-    parts = [
-        (doc_ids[start:stop], np.multiply(weights[start:stop], count, dtype=np.float64)) for start, stop, count in spans
-    ]
-    if sum(docs.size for docs, _ in parts) * DENSE_RATIO < doc_count:
-        docs = np.concatenate([docs for docs, _ in parts])
-        order = np.argsort(docs, kind="stable")  # merges the words' already sorted runs
-        docs = docs[order]
-        starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
-        approx = np.add.reduceat(np.concatenate([w for _, w in parts])[order], starts)
-        return within_band(docs[starts], approx, k, error)
-    sums = np.zeros(doc_count)
-    for docs, part in parts:  # a word's documents are distinct, but np.add.at would not mind
-        np.add.at(sums, docs, part)
-    positive = np.flatnonzero(sums > 0)
-    if positive.size >= k:
-        approx = sums[positive]
-        threshold = kth_largest(approx, k) - 2 * error
-        if threshold > 0:  # then no document without a query word (sum 0) is in the band
-            return positive[approx >= threshold]
-    present = np.zeros(doc_count, dtype=bool)
-    for docs, _ in parts:
-        present[docs] = True
-    candidates = np.flatnonzero(present)
-    return within_band(candidates, sums[candidates], k, error)
+    docs = [["warm", "up"] * (i % 3 + 1) + ["w"] * (i % 17 == 0) + [f"x{i % 5}"] * 20 for i in range(40)]
+    for variant in VARIANT_CODES:
+        for share in (postings_build.COLUMN_SHARE, 0):
+            index = CompiledIndex.build(docs, BM25Params(variant=variant), column_share=share)
+            engine = index.kernel_queries
+            engine.find(kernels, b"warm")
+            engine.top_k(kernels, [0, 1, 0], 3)
+            engine.exact_scores(kernels, [0, 1], np.arange(3, dtype=np.int64))

@@ -1,22 +1,24 @@
-"""Forcing each way CompiledIndex.top_k chooses its candidates, so that tests can check every one of them."""
+"""Forcing each way CompiledIndex answers, so that tests can check every one of them."""
 
 from __future__ import annotations
 
 import pytest
 
-import index.bm25 as bm25
-import index.topk as topk
+import index.accel as accel
+import index.postings_build as postings_build
 
-# sparse / dense: MaxScore with partial sums kept per candidate document or in an array of every document, whatever
-# it costs; sorted / summed: the general fallback, merging the postings by sorting them or adding them into an
-# array of every document.
-STRATEGIES = ["sparse", "dense", "sorted", "summed"]
+# numpy: the exact path used for small indexes and while the kernels load; kernel: the compiled kernels over the
+# default layout; kernel-postings / kernel-columns: the kernels with no term stored as a column / every term.
+STRATEGIES = ["numpy", "kernel", "kernel-postings", "kernel-columns"]
+COLUMN_SHARES = {"numpy": None, "kernel": None, "kernel-postings": 0, "kernel-columns": 10**9}
 
 
 def forced(strategy: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make top_k use `strategy` wherever the weights allow it (any sign of weights always uses the fallback)."""
-    if strategy in {"sparse", "dense"}:
-        monkeypatch.setattr(topk, "FORCE", strategy)
+    """Make indexes built from now on be stored and answered the way `strategy` says."""
+    if strategy == "numpy":
+        monkeypatch.setattr(accel, "MIN_DOCUMENTS", 10**12)
         return
-    monkeypatch.setattr(bm25, "pruned_band", lambda *_: None)
-    monkeypatch.setattr(topk, "DENSE_RATIO", 0 if strategy == "sorted" else 10**9)
+    assert accel.wait(timeout=600), "the compiled kernels did not load"
+    monkeypatch.setattr(accel, "MIN_DOCUMENTS", 0)
+    if (share := COLUMN_SHARES[strategy]) is not None:
+        monkeypatch.setattr(postings_build, "COLUMN_SHARE", share)

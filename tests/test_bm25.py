@@ -46,13 +46,16 @@ def make_findable(model: BM25Okapi) -> None:
 
 
 def check_against_reference(docs: list[list[str]], query: list[str], params: BM25Params) -> None:
-    """Build both indexes and compare them on one query."""
-    index = CompiledIndex.build(docs, params)
-    if not any(docs):  # rank-bm25 divides by zero on a corpus without words; ours has nothing to find
-        assert index.top_k(query, 5) == []
-        assert np.all(index.scores(query, np.arange(len(docs))) == 0)
-        return
-    check_query(index, reference(docs, params), docs, query)
+    """Build both indexes and compare them on one query, for every way ours can be stored and answered."""
+    for strategy in STRATEGIES:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            forced(strategy, monkeypatch)
+            index = CompiledIndex.build(docs, params)
+            if not any(docs):  # rank-bm25 divides by zero on a corpus without words; ours has nothing to find
+                assert index.top_k(query, 5) == []
+                assert np.all(index.scores(query, np.arange(len(docs))) == 0)
+                continue
+            check_query(index, reference(docs, params), docs, query)
 
 
 def check_query(
@@ -293,11 +296,18 @@ def test_non_ascii_terms_are_found() -> None:
     assert index.df("caf") == 0
 
 
-def test_a_term_frequency_too_large_for_one_byte_is_counted_exactly() -> None:
-    docs = [["cat"] * 300 + ["dog"], ["dog"], ["eel"], ["fox"]]
-    index = CompiledIndex.build(docs, BM25Params())
-    assert index.arrays["tf"].dtype == np.uint16
-    check_against_reference(docs, ["cat"], BM25Params())
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_term_frequencies_beyond_what_a_nibble_or_a_byte_holds_are_counted_exactly(
+    strategy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Postings keep 4 bits of frequency and columns 8: 15 and 255 mean "look the exact count up".
+    forced(strategy, monkeypatch)
+    docs = [["cat"] * 300 + ["dog"], ["dog"] * 15, ["eel"] * 16, ["cat"] * 70_000, ["fox"] * 14, ["gnu"]] * 3
+    docs += [["ant"]] * 20
+    params = BM25Params(b=0.3)
+    index, model = CompiledIndex.build(docs, params), reference(docs, params)
+    for query in (["cat"], ["dog"], ["eel"], ["fox"], ["cat", "dog", "eel", "fox"]):
+        check_query(index, model, docs, query)
 
 
 @pytest.mark.parametrize(
@@ -338,3 +348,14 @@ def test_a_vocabulary_beyond_65536_terms_keeps_every_posting_in_document_order()
     assert index.matching_docs("shared").tolist() == list(range(len(docs)))
     assert index.df("a33999") == 1
     check_query(index, reference(docs, params), docs, ["a12", "b12", "shared"])
+
+
+def test_documents_from_a_generator_build_the_same_index_as_from_a_list() -> None:
+    # The build reads 16,384 documents at a time, so the documents need not all be in memory at once.
+    rng = random.Random(12)
+    docs = [rng.choices(WORDS + [f"r{i}" for i in range(500)], k=rng.randint(0, 12)) for _ in range(40_000)]
+    from_list = CompiledIndex.build(docs, BM25Params())
+    from_generator = CompiledIndex.build((list(doc) for doc in docs), BM25Params())
+    assert from_generator.arrays.keys() == from_list.arrays.keys()
+    for name, array in from_list.arrays.items():
+        assert np.array_equal(from_generator.arrays[name], array), name

@@ -15,6 +15,7 @@ import pytest
 
 from index.bm25 import BM25Params, CompiledIndex, IndexFormatError
 from index.postings_io import CURRENT_FILE, MANIFEST_FILE, current_generation
+from tests.bm25_strategies import forced
 
 KEY = "corpus-and-settings-hash"
 VOCABULARY = [f"w{i}" for i in range(60)] + ["café", "東京", "naïve"]
@@ -109,19 +110,19 @@ def test_no_saved_index_is_refused(tmp_path: Path) -> None:
 
 
 def truncate(generation: Path) -> None:
-    path = generation / "doc_ids.npy"
+    path = generation / "doc_low.npy"
     path.write_bytes(path.read_bytes()[:-8])
 
 
 def flip_a_byte(generation: Path) -> None:
-    path = generation / "weights.npy"
+    path = generation / "columns.npy"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x40
     path.write_bytes(bytes(data))
 
 
 def delete_an_array(generation: Path) -> None:
-    (generation / "tf.npy").unlink()
+    (generation / "tf_nibbles.npy").unlink()
 
 
 def foreign_manifest(generation: Path) -> None:
@@ -173,12 +174,21 @@ def test_a_damaged_or_foreign_index_is_refused(saved: Path, damage: Callable[[Pa
 @pytest.mark.parametrize(
     ("name", "make_bad", "message"),
     [
-        ("offsets", lambda a: a[::-1].copy(), "offsets"),
-        ("offsets", lambda a: np.append(a[:-1], a[-1] - 1), "offsets"),
+        ("run_offsets", lambda a: a[::-1].copy(), "run offsets"),
+        ("run_offsets", lambda a: np.append(a[:-1], a[-1] - 1), "run offsets"),
+        ("run_start", lambda a: np.append(a[:-1], a[-1] + 7), "run starts"),
+        ("run_chunk", lambda a: a + 1, "chunk"),
         ("vocab_offsets", lambda a: np.append(a[:-1], a[-1] + 5), "vocabulary"),
-        ("doc_ids", lambda a: a + 1_000, "outside"),
-        ("weights", lambda a: a[:-1].copy(), "weights"),
+        ("doc_low", lambda a: a + 1_000, "outside"),
+        ("df", lambda a: a + 1, "frequencies"),
+        ("column_terms", lambda a: a[::-1].copy(), "column terms"),
+        ("column_terms", lambda a: a[1:].copy(), "columns"),
+        ("columns", lambda a: a[:, :-1].copy(), "columns"),
+        ("tf_nibbles", lambda a: a[:-1].copy(), "frequency bytes"),
+        ("big_at", lambda a: np.append(a, np.int64(10**12)), "large frequencies"),
         ("idf", lambda a: a.astype(np.float32), "idf"),
+        ("idf", lambda a: np.where(np.arange(a.size) == 3, np.nan, a), "idf"),
+        ("bounds", lambda a: -a, "bounds"),
         ("doc_len", lambda a: a.astype(np.float64), "doc_len"),
     ],
 )
@@ -211,7 +221,7 @@ def test_a_half_written_save_leaves_the_previous_index_in_use(index: CompiledInd
     previous = current_generation(saved)
     partial = saved / "gen-99999999999999999999-1-0badc0de"
     partial.mkdir()
-    (partial / "doc_ids.npy").write_bytes((previous / "doc_ids.npy").read_bytes())
+    (partial / "doc_low.npy").write_bytes((previous / "doc_low.npy").read_bytes())
     loaded = CompiledIndex.load(saved, expected_key=KEY)
     assert loaded.top_k(["w3", "w7"], 5) == index.top_k(["w3", "w7"], 5)
     index.save(saved, KEY)  # the next save clears the debris
@@ -257,3 +267,27 @@ def test_concurrent_saves_leave_one_complete_generation(tmp_path: Path) -> None:
     loaded = CompiledIndex.load(tmp_path, expected_key=None)
     assert loaded.doc_count in {index.doc_count for index in indexes}
     assert generations(tmp_path) == [current_generation(tmp_path).name]
+
+
+@pytest.mark.parametrize("strategy", ["numpy", "kernel"])
+def test_a_damaged_posting_the_load_does_not_sample_is_never_read_past_the_index(
+    tmp_path: Path, strategy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Start-up reads only the last chunk's last run; a posting naming a document beyond the last one elsewhere must
+    # still never be read or written outside the arrays, by numpy or by the kernels.
+    forced(strategy, monkeypatch)
+    rng = random.Random(2)
+    words = [f"v{i}" for i in range(500)]  # hundreds of runs in the last chunk, which holds 4,464 documents
+    docs = [rng.choices(words, k=rng.randint(1, 6)) for _ in range(70_000)]
+    CompiledIndex.build(docs, BM25Params()).save(tmp_path, KEY)
+    generation = current_generation(tmp_path)
+    run_chunk, run_start = (np.load(generation / f"{name}.npy") for name in ("run_chunk", "run_start"))
+    ends = run_start[1:][run_chunk == 1] - 1
+    doc_low = np.load(generation / "doc_low.npy")
+    doc_low[ends[len(ends) // 2]] = 65_535  # document 131,071 of 70,000, in a run the load does not read
+    replace_array(tmp_path, "doc_low", doc_low)
+    loaded = CompiledIndex.load(tmp_path, expected_key=KEY)
+    for word in words:
+        assert int(loaded.matching_docs(word).max(initial=0)) < len(docs)
+        found = loaded.top_k([word, "v1"], 10)
+        assert found and all(0 <= doc < len(docs) for doc, _ in found)

@@ -1,15 +1,15 @@
-"""Pruned top-k (MaxScore, the dense float32 sum) returns exactly the top k of scoring every document."""
+"""The compiled top k (float32 approximate scores, a band, exact rescoring) returns exactly the exhaustive top k."""
 
 from __future__ import annotations
 
 import random
+import threading
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import index.topk as topk
 from index.bm25 import BM25Params, CompiledIndex
 from tests.bm25_strategies import STRATEGIES, forced
 
@@ -28,12 +28,14 @@ def exhaustive(index: CompiledIndex, query: list[str], k: int) -> list[tuple[int
     return [(doc, float(scores[doc])) for doc in ranked[:k]]
 
 
+def zipf_docs(rng: random.Random, count: int, longest: int = 40) -> list[list[str]]:
+    return [rng.choices(VOCABULARY, ZIPF, k=rng.randint(0, longest)) for _ in range(count)]
+
+
 @st.composite
 def corpora(draw: st.DrawFn) -> list[list[str]]:
     """Zipf-like documents: a few frequent words, many rare ones, lengths 0–40 (so many scores tie)."""
-    rng = random.Random(draw(st.integers(0, 2**32)))
-    count = draw(st.integers(1, 300))
-    return [rng.choices(VOCABULARY, ZIPF, k=rng.randint(0, 40)) for _ in range(count)]
+    return zipf_docs(random.Random(draw(st.integers(0, 2**32))), draw(st.integers(1, 300)))
 
 
 @settings(max_examples=60, deadline=None)
@@ -48,31 +50,21 @@ def corpora(draw: st.DrawFn) -> list[list[str]]:
 def test_every_strategy_returns_exactly_the_exhaustive_top_k(
     docs: list[list[str]], query: list[str], k: int, variant: str, k1: float, b: float
 ) -> None:
-    index = CompiledIndex.build(docs, BM25Params(variant=variant, k1=k1, b=b))
-    expected = exhaustive(index, query, k)
+    params = BM25Params(variant=variant, k1=k1, b=b)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        forced("numpy", monkeypatch)
+        expected = exhaustive(CompiledIndex.build(docs, params), query, k)
     for strategy in STRATEGIES:
         with pytest.MonkeyPatch.context() as monkeypatch:
             forced(strategy, monkeypatch)
-            assert index.top_k(query, k) == expected, strategy
+            assert CompiledIndex.build(docs, params).top_k(query, k) == expected, strategy
 
 
-def test_maxscore_never_looks_past_a_rare_words_documents_when_they_decide_the_top_k() -> None:
-    rng = random.Random(5)
-    docs = [rng.choices(["common", "filler"], k=rng.randint(20, 60)) for _ in range(5_000)]
-    rare_docs = sorted(rng.sample(range(len(docs)), 40))
-    for doc in rare_docs:
-        docs[doc].append("rare")
-    index = CompiledIndex.build(docs, BM25Params())
-    words = [
-        topk.Word(start, stop, 1, float(index.arrays["bounds"][term]))
-        for term, start, stop in (index._lookup("common"), index._lookup("rare"))
-    ]
-    band = topk.pruned_band(index._postings, index.arrays["weights"], words, 10, 1e-9)
-    assert band is not None and set(band.tolist()) <= set(rare_docs)
-    assert index.top_k(["common", "rare"], 10) == exhaustive(index, ["common", "rare"], 10)
-
-
-def test_a_query_of_only_frequent_words_over_thousands_of_documents_matches_scoring_them_all() -> None:
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_query_of_only_frequent_words_over_thousands_of_documents_matches_scoring_them_all(
+    strategy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forced(strategy, monkeypatch)
     rng = random.Random(9)
     docs = [rng.choices(VOCABULARY[:4], [8, 4, 2, 1], k=rng.randint(5, 50)) for _ in range(20_000)]
     index = CompiledIndex.build(docs, BM25Params(variant="plus"))
@@ -80,24 +72,71 @@ def test_a_query_of_only_frequent_words_over_thousands_of_documents_matches_scor
         assert index.top_k(query, 10) == exhaustive(index, query, 10)
 
 
-def test_a_word_that_can_add_little_is_looked_up_only_for_the_contenders(monkeypatch: pytest.MonkeyPatch) -> None:
-    # "half" is in 4 paragraphs out of 9, so its Okapi idf (and every weight) is close to 0; rare words keep the
-    # mean idf (and so the floor of "often" and "usual") positive.
-    rng = random.Random(3)
-    docs = [
-        [word for word in ("often", "usual") for _ in range(rng.randint(1, 6))] + ["half"] * (i % 9 < 4) + [f"r{i}"]
-        for i in range(8_000)
-    ]
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_scores_rising_with_the_document_number_keep_every_contender(
+    strategy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each document beats all before it, so every one is a contender when it is read: the kernel's buffer of
+    # candidates fills, is cut down to those that can still make the top k, and grows when that is not enough.
+    forced(strategy, monkeypatch)
+    docs = [["w"] * (1 + doc // 7) + ["pad"] * 3 for doc in range(6_000)] + [["other"]] * 2_000
+    index = CompiledIndex.build(docs, BM25Params(b=0.0))
+    for k in (1, 10, 500):
+        assert index.top_k(["w"], k) == exhaustive(index, ["w"], k)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_many_queries_in_a_row_on_one_index_each_match_scoring_every_document(
+    strategy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The kernels keep a float32 score per document between queries and must leave it all zero after each, however
+    # they were added up: columns and postings together, few postings, many postings.
+    forced(strategy, monkeypatch)
+    rng = random.Random(4)
+    words = [f"v{i}" for i in range(300)]
+    zipf = [1 / (rank + 1) for rank in range(len(words))]
+    docs = [rng.choices(words, zipf, k=rng.randint(0, 40)) for _ in range(3_000)]
+    index = CompiledIndex.build(docs, BM25Params(variant="l"))
+    for _ in range(60):
+        query = rng.choices([*words, "unknown"], [*zipf, 0.05], k=rng.randint(1, 5))
+        k = rng.choice([1, 3, 10, 50])
+        assert index.top_k(query, k) == exhaustive(index, query, k)
+
+
+@pytest.mark.parametrize("strategy", ["kernel", "kernel-postings"])
+def test_queries_from_several_threads_at_once_answer_as_one_at_a_time(
+    strategy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forced(strategy, monkeypatch)
+    rng = random.Random(6)
+    index = CompiledIndex.build(zipf_docs(rng, 20_000), BM25Params())
+    queries = [rng.choices(VOCABULARY, ZIPF, k=rng.randint(1, 4)) for _ in range(60)]
+    expected = [index.top_k(query, 10) for query in queries]
+    answers: dict[int, list[list[tuple[int, float]]]] = {}
+
+    def ask(worker: int) -> None:
+        answers[worker] = [index.top_k(query, 10) for query in queries[worker::2] + queries[1 - worker :: 2]]
+
+    threads = [threading.Thread(target=ask, args=(worker,)) for worker in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for worker in range(2):
+        assert answers[worker] == expected[worker::2] + expected[1 - worker :: 2]
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_documents_beyond_the_first_65536_are_found_and_ranked(strategy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Document numbers are kept as 16 bits within chunks of 65,536: terms spanning chunks, and the last, partial one.
+    forced(strategy, monkeypatch)
+    rng = random.Random(8)
+    docs = [rng.choices(VOCABULARY[:6], k=rng.randint(1, 4)) for _ in range(140_000)]
+    for doc in (0, 65_535, 65_536, 131_071, 131_072, 139_999):
+        docs[doc] = docs[doc] + ["needle", "needle"]
     index = CompiledIndex.build(docs, BM25Params())
-    looked_up: list[int] = []
-    lookup = topk._lookup
-
-    def counting(postings, weights, word, docs):  # type: ignore[no-untyped-def]
-        looked_up.append(docs.size)
-        return lookup(postings, weights, word, docs)
-
-    monkeypatch.setattr(topk, "_lookup", counting)
-    monkeypatch.setattr(topk, "LOOKUP_COST", 1)  # look up whenever there are fewer contenders than postings
-    query = ["often", "usual", "half"]
-    assert index.top_k(query, 10) == exhaustive(index, query, 10)
-    assert looked_up and max(looked_up) < index.df("half")  # looked up for the contenders, not added everywhere
+    assert index.matching_docs("needle").tolist() == [0, 65_535, 65_536, 131_071, 131_072, 139_999]
+    containing = [doc for doc, words in enumerate(docs) if "w5" in words]
+    assert index.matching_docs("w5").tolist() == containing
+    for query in (["needle"], ["needle", "w1"], ["w5", "w0"], ["w3"]):
+        assert index.top_k(query, 10) == exhaustive(index, query, 10)

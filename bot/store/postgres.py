@@ -141,7 +141,9 @@ class PostgresGuildStore(PostgresFeedback):
                     return result
                 except TRANSIENT as error:
                     problem = error
-                    connection.terminate()  # never handed out again: the pool opens a fresh one
+                    # Never handed out again: the pool opens a fresh one (unless the pool already let it go).
+                    with contextlib.suppress(asyncpg.InterfaceError):
+                        connection.terminate()
                 finally:
                     with contextlib.suppress(*TRANSIENT):
                         await self._pool.release(connection)
