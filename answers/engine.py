@@ -145,14 +145,17 @@ class SearchEngine:
         """How many paragraphs are indexed."""
         return self.paragraphs.paragraph_count
 
-    def search(self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False) -> SearchResult:
+    def search(
+        self, query: str, limit: int, offset: int = 0, *, quotes_first: bool = False, refuse_weak: bool = True
+    ) -> SearchResult:
         """The passages best matching `query`, `limit` from `offset`; quoted phrases rank exact matches first.
 
         `quotes_first` (who said …): passages whose matched words lie in a quotation come first, each hit carries
         that quotation, and `quote_found` says whether there was any. A question asking `who said …` is answered
         that way too. Passages far weaker than the first are never shown, on any page (`Ranking.shown`).
+        `refuse_weak=False` never refuses a weak match (Find the source judges the passages itself).
         """
-        ranking = self.rank(query, offset + limit + 1, quotes_first=quotes_first)
+        ranking = self.rank(query, offset + limit + 1, quotes_first=quotes_first, refuse_weak=refuse_weak)
         unknown_words = self._typed_words(query, ranking.unknown_terms)
 
         def nothing(reason: NoMatch) -> SearchResult:
@@ -180,9 +183,10 @@ class SearchEngine:
             quote_found=bool(ranking.quoted) if ranking.quotes_first else None,
         )
 
-    def rank(self, query: str, depth: int, *, quotes_first: bool = False) -> Ranking:
+    def rank(self, query: str, depth: int, *, quotes_first: bool = False, refuse_weak: bool = True) -> Ranking:
         """The ranking policy without the hits: at least `depth` passages in answer order (phrase, quotation and
-        dated passages first), whether the question is refused, and which passages are strong enough to show."""
+        dated passages first), whether the question is refused (a weak match only when `refuse_weak`), and which
+        passages are strong enough to show."""
         reading = read_question(query) if self.settings.read_questions else Reading(query)
         quotes_first = quotes_first or reading.who_said
         parsed = self.tokenizer.query_terms(reading.text)
@@ -219,7 +223,7 @@ class SearchEngine:
         base = Ranking(
             parsed.terms, ranked, frozenset(phrase_set), quoted, unknown_terms=unknown, quotes_first=quotes_first
         )
-        if ranked and not phrase_set and self._too_weak(parsed.terms, ranked[0][0]):
+        if refuse_weak and ranked and not phrase_set and self._too_weak(parsed.terms, ranked[0][0]):
             return replace(base, no_match=NoMatch.WEAK_MATCH)
         promoted = phrase_set | set(quoted) | dated
         return replace(base, shown=self._strong(parsed.terms, ranked, promoted))

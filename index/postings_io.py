@@ -92,11 +92,28 @@ def _write_array(generation: Path, name: str, array: np.ndarray) -> dict[str, An
 def _exclusive(directory: Path) -> Iterator[None]:
     """Serialise saves into one directory, across threads and processes (an advisory lock where fcntl exists).
 
-    Without it a save finishing first would delete the generation another save is still writing.
+    Without it a save finishing first would delete the generation another save is still writing, or one that a
+    load (which holds the lock shared, `_shared`) is still opening.
     """
     with open(directory / LOCK_FILE, "ab") as handle:
         if fcntl is not None:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
+@contextmanager
+def _shared(directory: Path) -> Iterator[None]:
+    """Hold the directory's lock shared while a load opens and maps the current generation, so no save deletes it
+    under the load (once mapped, its files may go: the mapping keeps them). Without a lock file (nothing was ever
+    saved here) or where it cannot be opened (a read-only folder), the load goes ahead unlocked."""
+    try:
+        handle = open(directory / LOCK_FILE, "rb")  # noqa: SIM115 (closed below, after the load)
+    except OSError:
+        yield
+        return
+    with handle:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
         yield
 
 
@@ -204,6 +221,14 @@ def _file_crc32(path: Path, size: int) -> int:
 
 
 def load_arrays(directory: Path, expected_key: str | None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The current generation's manifest and its arrays, memory-mapped read-only, after verifying them (see
+    `_load_current`); the directory's lock is held shared meanwhile, so a save in another process cannot delete
+    the generation being opened."""
+    with _shared(directory):
+        return _load_current(directory, expected_key)
+
+
+def _load_current(directory: Path, expected_key: str | None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The current generation's manifest and its arrays, memory-mapped read-only, after verifying them.
 
     Raises IndexFormatError for a missing or foreign manifest, a wrong format version, a key other than

@@ -7,9 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from discord import AppCommandType
 from discord.ext import commands
 
-from bot.core.commands import COMMANDS, Audience, discord_options, spec, terminal_commands, terminal_help
+from bot.core.commands import (
+    COMMANDS,
+    Audience,
+    context_menus,
+    discord_options,
+    spec,
+    terminal_commands,
+    terminal_help,
+)
 from bot.terminal.console import HANDLERS, ConsoleSession
 from testing.bot_harness import stage
 
@@ -25,14 +34,27 @@ def audience_of(command: commands.Command) -> Audience:
     return found
 
 
+# What a context menu's own checks must be: discord.py's global check (the allow-list) does not run for it.
+MENU_CHECKS = {Audience.EVERYONE: {"allowed_channel", "ask_cooldown"}}
+
+
 @pytest.mark.asyncio
 async def test_discord_has_exactly_the_table_s_commands_with_its_words_and_checks(tmp_path: Path) -> None:
     async with stage(tmp_path) as s:
         prefix_commands = {command.qualified_name: command for command in s.bot.walk_commands()}
         slash_commands = {command.qualified_name for command in s.bot.tree.walk_commands()}
+        menus = {menu.name: menu for menu in s.bot.tree.walk_commands(type=AppCommandType.message)}
+        synced = {(c["name"], c["type"]): c for c in s.emu.commands[s.world.guild.id]}
     on_discord = {command.name for command in COMMANDS if command.on_discord}
     assert set(prefix_commands) == on_discord, "every Discord command is in the table, and every one there exists"
-    assert slash_commands == on_discord, "every command has its slash form (hybrid)"
+    assert slash_commands == {command.name for command in COMMANDS if command.slash}, "slash forms (hybrid)"
+    assert set(menus) == {command.context_menu for command in context_menus()}, "message context menus"
+    for command in context_menus():
+        checks = {check.__qualname__ for check in menus[command.context_menu].checks}
+        assert checks >= MENU_CHECKS[command.audience], f"{command.context_menu}: allow-list and cooldowns"
+        assert command.name in prefix_commands, f"{command.context_menu} has its prefix twin"
+        menu = synced[(command.context_menu, 3)]
+        assert menu["description"] == "" and menu["contexts"] == [0], "synced as a message command, servers only"
     for name, command in prefix_commands.items():
         options = discord_options(name)
         assert command.description == options["description"], name
@@ -50,6 +72,7 @@ def test_every_command_missing_from_a_surface_says_why() -> None:
     for command in COMMANDS:
         assert command.in_terminal or command.not_in_terminal, f"{command.name}: why is it not in the terminal?"
         assert command.on_discord or command.not_on_discord, command.name
+        assert command.slash or command.not_slash or not command.on_discord, f"{command.name}: why no slash form?"
         assert len(discord_options(command.name)["description"]) <= 100 if command.on_discord else True
 
 

@@ -18,7 +18,7 @@ async def test_ask_who_said_names_the_speaker_and_shows_only_the_strong_passage(
         assert field["value"].startswith("**Kamala Harris**: “") and "paragraph 4" in field["value"]
         assert asked.embeds[0]["fields"] == who.embeds[0]["fields"]
         more = [c for row in asked.components for c in row["components"] if c.get("label") == "More passages"]
-        assert not more, "nothing more to page through (the 👍 / 👎 stay)"
+        assert not more, "nothing more to page through (the 👍 / 👎 and the Context menu stay)"
 
         slash = await s.slash(s.world.member, "ask", {"question": "who said say it to my face"})
         assert slash.messages[0].embeds[0]["fields"] == asked.embeds[0]["fields"]

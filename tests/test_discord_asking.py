@@ -40,7 +40,9 @@ async def test_more_button_pages_on_for_the_asker_only(tmp_path: Path) -> None:
     async with stage(tmp_path) as s:
         first = await s.say(s.world.member, "!ask Harris")
         first_fields = [field["value"] for field in first.embeds[0]["fields"]]
-        (button,) = [c for row in first.components for c in row["components"] if c.get("label")]  # not 👍 / 👎
+        (button,) = [
+            c for row in first.components for c in row["components"] if c["type"] == 2 and c.get("label")
+        ]  # not 👍 / 👎
         custom_id = button["custom_id"]
 
         stranger = await s.emu.send_interaction(s.world.general, s.world.other_member, type=3, custom_id=custom_id)

@@ -109,7 +109,12 @@ async def test_help_shows_the_slash_commands_as_they_are_defined(tmp_path: Path)
         text = (await s.say(s.world.member, "!help")).text()
         assert "`/who words:<text>`" in text and "`/article add [file:<attachment>] [url:<text>]`" in text
         assert "`!who said <words>`" in text and "`!ask|search <question>`" in text
+        assert "`!findsource|source? (as a reply to the message)` · Apps → **Find the source** on a message" in text
+        assert "The Context menu under an answer shows the paragraphs around a passage." in text
         for command in synced:
+            if command["type"] == 3:  # a message context menu: Apps → name, on its prefix twin's line
+                assert f"Apps → **{command['name']}** on a message" in text, command["name"]
+                continue
             options = command.get("options") or []
             subcommands = [option for option in options if option["type"] in (1, 2)]
             leaves = [(command["name"], options)] if not subcommands else []

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import bot.discord.paging
+import bot.discord.answer_controls
 from bot.core.feedback import now
 from bot.store import DATABASE_FILE
 from testing.bot_harness import Stage, stage
@@ -25,8 +25,8 @@ UP, DOWN = "👍", "👎"
 
 
 def buttons(message: SentMessage) -> list[dict[str, Any]]:
-    """Every button under a message, as members see it now."""
-    return [component for row in message.components for component in row["components"]]
+    """Every button under a message, as members see it now (not the Context menu, a select)."""
+    return [component for row in message.components for component in row["components"] if component["type"] == 2]
 
 
 def labelled(message: SentMessage, label: str) -> list[dict[str, Any]]:
@@ -126,8 +126,8 @@ async def test_fifty_quick_presses_are_one_vote_and_two_members_at_once_are_two(
 async def test_votes_outlive_more_passages_and_the_slash_token_and_follow_the_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.discord.paging, "INTERACTION_TOKEN_SECONDS", 4.0, raising=False)
-    monkeypatch.setattr(bot.discord.paging, "TOKEN_MARGIN_SECONDS", 2.0, raising=False)
+    monkeypatch.setattr(bot.discord.answer_controls, "INTERACTION_TOKEN_SECONDS", 4.0, raising=False)
+    monkeypatch.setattr(bot.discord.answer_controls, "TOKEN_MARGIN_SECONDS", 2.0, raising=False)
     async with stage(tmp_path) as s:
         s.emu.token_lifetime = 4.0
         w = s.world

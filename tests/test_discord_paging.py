@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 
-import bot.discord.paging
+import bot.discord.answer_controls
 from testing.bot_harness import Stage, stage
 from testing.discord_emulator import SentMessage
 
 
 def button_of(message: SentMessage) -> dict[str, Any]:
-    """The answer's More button, as the member sees it now (the 👍 / 👎 beside it have no label)."""
-    (button,) = [component for row in message.components for component in row["components"] if component.get("label")]
+    """The answer's More button, as the member sees it now (the 👍 / 👎 beside it have no label; the Context menu is
+    a select)."""
+    (button,) = [c for row in message.components for c in row["components"] if c["type"] == 2 and c.get("label")]
     return button
 
 
@@ -65,8 +66,8 @@ async def test_a_slash_answers_button_expires_while_its_token_still_edits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Discord's 15-minute token and its margin, scaled down to seconds; the configured lifetime is an hour.
-    monkeypatch.setattr(bot.discord.paging, "INTERACTION_TOKEN_SECONDS", 6.0, raising=False)
-    monkeypatch.setattr(bot.discord.paging, "TOKEN_MARGIN_SECONDS", 2.0, raising=False)
+    monkeypatch.setattr(bot.discord.answer_controls, "INTERACTION_TOKEN_SECONDS", 6.0, raising=False)
+    monkeypatch.setattr(bot.discord.answer_controls, "TOKEN_MARGIN_SECONDS", 2.0, raising=False)
     async with stage(tmp_path, discord={"page_timeout_seconds": 3600}) as s:
         s.emu.token_lifetime = 6.0
         record = await s.slash(s.world.member, "ask", {"question": "Harris"})

@@ -135,6 +135,10 @@ async def test_in_dms_every_command_explains_it_works_in_a_server_and_slash_is_n
                 with pytest.raises(CommandUnavailable):
                     await s.emu.send_interaction(s.world.dm, s.world.member, row.slash, row.options(s))
         assert "who said" in (await s.say(s.world.member, "!help", channel=s.world.dm)).text()
+        pasted = await s.emu.send_message(s.world.dm, s.world.member, "say it to my face")
+        assert "server" in (await s.say(s.world.member, "!findsource", channel=s.world.dm, reply_to=pasted)).text()
+        with pytest.raises(CommandUnavailable):  # a guild command, and its contexts say servers only
+            await s.emu.send_message_command(s.world.dm, s.world.member, "Find the source", pasted)
 
 
 @pytest.mark.asyncio
@@ -149,6 +153,20 @@ async def test_the_allow_list_cannot_be_dodged_by_alias_or_thread(tmp_path: Path
         for name, options in (("who", {"words": "border"}), ("sources", {}), ("source", {"article": "harris"})):
             record = await s.slash(w.member, name, options, channel=w.thread)
             assert f"<#{w.news.id}>" in record.messages[0].content and record.messages[0].ephemeral
+        # Find the source: the prefix twin is ignored there, the context menu (no global check) refuses privately.
+        for channel in (w.general, w.thread):
+            pasted = await s.emu.send_message(channel, w.other_member, "say it to my face")
+            for text in ("!findsource", "!source?"):
+                await s.emu.send_message(channel, w.member, text, reply_to=pasted)
+            assert await s.quiet() == []
+            record = await s.emu.send_message_command(channel, w.member, "Find the source", pasted)
+            await s.emu.wait_until(record.answered, timeout=10, describe=record.describe)
+            (refusal,) = record.messages
+            assert f"<#{w.news.id}>" in refusal.content and refusal.ephemeral and not refusal.embeds
+        pasted = await s.emu.send_message(w.news, w.other_member, "say it to my face")
+        record = await s.emu.send_message_command(w.news, w.member, "Find the source", pasted)
+        await s.emu.wait_until(record.answered, timeout=10, describe=record.describe)
+        assert record.messages[0].embeds, "and answers in the listed channel"
 
 
 @pytest.mark.asyncio
@@ -177,3 +195,17 @@ async def test_the_table_covers_every_gated_command(tmp_path: Path) -> None:
         covered = {row.prefix.removeprefix("!") for row in TABLE}
         missing = [name for name in gated if not any(f"{text} ".startswith(f"{name} ") for text in covered)]
         assert not missing, f"gated commands missing from TABLE: {missing}"
+
+
+@pytest.mark.asyncio
+async def test_find_the_source_is_for_every_member_in_both_forms(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        w = s.world
+        pasted = await s.emu.send_message(w.general, w.other_member, "“say it to my face”")
+        for who in (w.member, w.moderator, w.admin):
+            assert (await s.say(who, "!findsource", reply_to=pasted)).embeds, who.user.username
+            record = await s.emu.send_message_command(w.general, who, "Find the source", pasted)
+            await s.emu.wait_until(record.answered, timeout=10, describe=record.describe)
+            assert record.messages[0].embeds, who.user.username
+        synced = next(c for c in s.emu.commands[w.guild.id] if c["type"] == 3)
+        assert synced["default_member_permissions"] is None, "offered to everyone"

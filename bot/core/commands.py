@@ -31,7 +31,10 @@ class Audience(Enum):
 @dataclass(frozen=True)
 class CommandSpec:
     """One command. `name` is its qualified name (`article add`); `terminal` is its terminal usage after the name
-    (`<path or address>`, "" for none), or None when the terminal does not have it, saying why in `not_in_terminal`."""
+    (`<path or address>`, "" for none), or None when the terminal does not have it, saying why in `not_in_terminal`.
+    On Discord a command is a prefix command and, unless `not_slash` says why not, a slash command too; a
+    `context_menu` is the name of its message context menu (Apps → name), which Discord shows without a description.
+    """
 
     name: str
     summary: str
@@ -42,11 +45,18 @@ class CommandSpec:
     not_in_terminal: str = ""
     not_on_discord: str = ""
     terminal_summary: str = ""  # what the terminal's help says, when it differs from Discord's
+    not_slash: str = ""
+    context_menu: str = ""
 
     @property
     def on_discord(self) -> bool:
         """Whether Discord has the command (as a prefix and, for most, a slash command)."""
         return not self.not_on_discord
+
+    @property
+    def slash(self) -> bool:
+        """Whether the command has a slash form."""
+        return self.on_discord and not self.not_slash
 
     @property
     def in_terminal(self) -> bool:
@@ -70,6 +80,22 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "The next passages of the last answer.",
         aliases=("next",),
         not_on_discord="on Discord, the More passages button under an answer pages",
+    ),
+    CommandSpec(
+        "context",
+        "The paragraphs around a passage of the last answer.",
+        terminal="<passage number>",
+        not_on_discord="on Discord, the Context menu under an answer shows the paragraphs around a passage",
+    ),
+    CommandSpec(
+        "findsource",
+        "Where does a message come from? Finds its quotation in the story.",
+        aliases=("source?",),
+        prefix_usage="(as a reply to the message)",
+        context_menu="Find the source",
+        not_slash="a slash command cannot point at a message: Apps → Find the source on the message is its form",
+        terminal="<message text>",
+        terminal_summary="Where does a pasted message come from? Finds its quotation in the story.",
     ),
     CommandSpec("sources", "The articles of the story."),
     CommandSpec("source", "One article's details and link.", terminal="<article>"),
@@ -199,6 +225,11 @@ def discord_options(name: str) -> dict[str, object]:
     if command.prefix_usage:
         options["usage"] = command.prefix_usage
     return options
+
+
+def context_menus() -> list[CommandSpec]:
+    """The commands that have a message context menu, in the table's order."""
+    return [command for command in COMMANDS if command.context_menu]
 
 
 def terminal_commands() -> list[CommandSpec]:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from answers.engine import EngineSettings, ProgressCallback, SearchEngine, SearchResult
+from answers.sources import SourceFinder, SourceFinding
+from bot.core.claims import Claim
 from bot.core.operations import (
     StateDirectoryError,
     load_corpus_folder,
@@ -27,6 +29,7 @@ from bot.core.operations import (
     require_corpus_folder,
     writing_state,
 )
+from bot.core.passage_context import PassageContext, paragraphs_around
 from bot.core.questions import Question
 from bot.core.settings import Settings
 from corpus import Corpus, CorpusFileError, CorpusLoad, diff_corpora, load_corpus
@@ -180,6 +183,8 @@ class StoryService:
         self._engine = engine
         self.load_errors = load_errors
         self._lock = asyncio.Lock()
+        self._finder: SourceFinder | None = None  # for the serving engine; made again when it is swapped
+        self._corpus: tuple[SearchEngine, Corpus] | None = None
         # Held by the worker thread for a whole change: a cancelled caller releases `_lock`, never this one.
         self._change_lock = threading.Lock()
 
@@ -224,8 +229,11 @@ class StoryService:
 
     @property
     def corpus(self) -> Corpus:
-        """The articles served right now."""
-        return Corpus(self._engine.articles)
+        """The articles served right now (made once per serving engine)."""
+        engine, made = self._engine, self._corpus
+        if made is None or made[0] is not engine:
+            made = self._corpus = (engine, Corpus(engine.articles))
+        return made[1]
 
     def ask(self, question: Question, limit: int, offset: int = 0) -> SearchResult:
         """The answer to a member's question: `limit` passages from `offset` (CPU-bound; async callers use
@@ -236,6 +244,25 @@ class StoryService:
         """`ask` off the event loop, so one slow question never delays another member."""
         engine = self._engine
         return await asyncio.to_thread(engine.search, question.text, limit, offset, quotes_first=question.who)
+
+    def find_source(self, claim: Claim, limit: int) -> SourceFinding:
+        """Where a message's claim comes from: at most `limit` passages holding its parts (quotations first, with
+        their speakers), or the nearest passage when only close, or nothing (answers/sources.py). CPU-bound: async
+        callers use `find_source_async`."""
+        engine = self._engine
+        finder = self._finder
+        if finder is None or finder.engine is not engine:
+            finder = self._finder = SourceFinder(engine)
+        return finder.find(claim.parts, limit)
+
+    async def find_source_async(self, claim: Claim, limit: int) -> SourceFinding:
+        """`find_source` off the event loop."""
+        return await asyncio.to_thread(self.find_source, claim, limit)
+
+    def context(self, article_id: str, paragraph: int, text: str) -> PassageContext:
+        """The paragraphs around paragraph `paragraph` of article `article_id`, shown earlier with `text`, in the
+        story as it is now (bot/core/passage_context.py; raises PassageGone when it is no longer there)."""
+        return paragraphs_around(self.corpus, article_id, paragraph, text)
 
     def find_articles(self, name: str) -> list[Article]:
         """Articles whose id or title match what a member typed, best first."""
@@ -383,6 +410,7 @@ class StoryService:
             message = f"Nothing changed: the new index could not be saved in the state folder ({reason})."
             raise StateWriteFailed(message) from error
         self._engine = engine
+        self._finder = self._corpus = None  # made for the old engine: they would keep it alive
         self.load_errors = ()
         summary = diff.summary()
         log.info("corpus reloaded: %s", summary)

@@ -23,6 +23,7 @@ from bot.core.shards import (
     write_status,
 )
 from bot.discord.command_sync import sync_if_changed
+from bot.discord.cooldowns import AskCooldowns
 from bot.discord.feedback import FeedbackRecorder
 from bot.discord.permissions import GuildOnly, is_admin
 from bot.store import GuildStore
@@ -33,6 +34,7 @@ __all__ = ["HEARTBEAT_FILE", "HEARTBEAT_SECONDS", "StoryBot"]
 HEARTBEAT_SECONDS = 30.0
 EXTENSIONS = (
     "bot.discord.cogs.asking",
+    "bot.discord.cogs.finding",
     "bot.discord.cogs.moderation",
     "bot.discord.cogs.guild_config",
     "bot.discord.cogs.settings_upkeep",
@@ -88,6 +90,7 @@ class StoryBot(commands.AutoShardedBot):
         self.settings = settings
         self.service = service
         self.guild_store = guild_store
+        self.ask_cooldowns = AskCooldowns(settings.discord)
         self.feedback = FeedbackRecorder(
             settings, guild_store
         )  # 👍 / 👎 and what found nothing (bot/discord/feedback.py)
@@ -160,14 +163,22 @@ class StoryBot(commands.AutoShardedBot):
             raise GuildOnly("I answer in servers only: ask me in a channel of your server.")
         if command is not None and command.name == "config" and is_admin(ctx.author):
             return True
-        guild_settings = await self.guild_store.get(ctx.guild.id)
-        if channel_allowed(ctx.channel, guild_settings.channels):
-            return True
-        existing = tuple(c for c in guild_settings.channels if ctx.guild.get_channel_or_thread(c) is not None)
+        await self.check_allowed_channel(ctx.guild, ctx.channel)
+        return True
+
+    async def check_allowed_channel(self, guild: discord.Guild | None, channel: object) -> None:
+        """Raise ChannelNotAllowed unless the guild's allow-list admits the channel (GuildOnly in a DM): the check
+        of every member command, also for what discord.py's global check does not see (a context menu, a button)."""
+        if guild is None:
+            raise GuildOnly("I answer in servers only: ask me in a channel of your server.")
+        guild_settings = await self.guild_store.get(guild.id)
+        if channel_allowed(channel, guild_settings.channels):  # type: ignore[arg-type]
+            return
+        existing = tuple(c for c in guild_settings.channels if guild.get_channel_or_thread(c) is not None)
         if not existing:
             # Deleted while the bot was away, or archived threads: settings upkeep asks Discord which, and forgets
             # the deleted ones (an empty list answers everywhere). Until then, stay where the admins said.
-            self.dispatch(STALE_ALLOW_LIST, ctx.guild)
+            self.dispatch(STALE_ALLOW_LIST, guild)
         raise ChannelNotAllowed(existing)
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from discord import AppCommandOptionType, app_commands
+from discord import AppCommandOptionType, AppCommandType, app_commands
 from discord.ext import commands
 
-from bot.core.commands import spec
+from bot.core.commands import COMMANDS, spec
 
 OPTION_KINDS = {
     AppCommandOptionType.string: "text",
@@ -53,17 +53,25 @@ def leaf_commands(bot: commands.Bot) -> Iterator[commands.Command]:
 
 
 def help_lines(bot: commands.Bot, prefix: str) -> list[str]:
-    """One line a command: its prefix and slash forms, what it does, who may use it."""
+    """One line a command: its prefix and slash forms (and its message context menu), what it does, who may use
+    it."""
     slash = {
         command.qualified_name: command
         for command in bot.tree.walk_commands()
         if isinstance(command, app_commands.Command)
     }
+    menus = {menu.name for menu in bot.tree.walk_commands(type=AppCommandType.message)}
     lines = []
     for command in leaf_commands(bot):
         usage = f"`{prefix_usage(command, prefix)}`"
         if (app_command := slash.get(command.qualified_name)) is not None:
             usage += f" · `{slash_usage(app_command)}`"
-        audience = spec(command.qualified_name).audience.value
-        lines.append(f"{usage} — {spec(command.qualified_name).summary} ({audience})")
+        described = spec(command.qualified_name)
+        if described.context_menu and described.context_menu in menus:
+            usage += f" · Apps → **{described.context_menu}** on a message"
+        lines.append(f"{usage} — {described.summary} ({described.audience.value})")
+    for command in COMMANDS:  # the terminal's commands that are controls under an answer on Discord
+        if not command.on_discord:
+            control = command.not_on_discord.removeprefix("on Discord, ")
+            lines.append(f"{control[0].upper()}{control[1:]}.")
     return lines

@@ -7,6 +7,8 @@ so what a member reads is where the link goes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
 
 from answers.engine import Hit, SearchResult
@@ -34,6 +36,7 @@ EMBED_TOTAL_BUDGET = 5_800  # leave room for what Discord counts that we don't c
 ANSWER_COLOUR = discord.Colour.from_rgb(88, 101, 242)
 ELLIPSIS = "…"
 MIN_SNIPPET_CHARS = 3  # the smallest window best_fragment makes: one character between two ellipses
+NOTE_LIMIT = 600  # one sentence before an answer's passages (they may echo a member's text)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -103,16 +106,19 @@ def fit_snippet(hit: Hit, snippet_chars: int, budget: int, prefix: str = "") -> 
         chars = max(MIN_SNIPPET_CHARS, chars - (len(text) - budget) - 10)
 
 
-def answer_embed(result: SearchResult, heading: str, snippet_chars: int, page_note: str = "") -> discord.Embed:
+def answer_embed(
+    result: SearchResult, heading: str, snippet_chars: int, page_note: str = "", notes: Sequence[str] = ()
+) -> discord.Embed:
     """An embed with one field per passage: the citation as the field name, the snippet and link as its value.
 
-    `heading` (which may echo the member's question) is escaped here; `page_note` is the bot's own text.
+    `heading` (which may echo the member's question) is escaped here; `page_note` is the bot's own text; `notes`
+    are sentences shown first, already escaped (each at most NOTE_LIMIT characters is kept).
     """
     embed = discord.Embed(title=escaped_within(heading, TITLE_LIMIT), colour=ANSWER_COLOUR)
     footer = shorten(visible(page_note) or "storybot · BM25 over the story's paragraphs", FOOTER_LIMIT // 4)
     embed.set_footer(text=footer)
     used = len(embed.title or "") + len(footer)
-    notes = []
+    notes = [shorten(note, NOTE_LIMIT) for note in notes]
     if result.offset == 0 and no_quote_sentence(result):
         notes.append(no_quote_sentence(result))
     if result.unknown_words:

@@ -74,7 +74,7 @@ def press_of(custom_id: str) -> Press | None:
 
 class FeedbackButton(discord.ui.Button):
     """A button the Feedback cog answers, never a view: not dispatchable, so a view holding it neither checks
-    nor times out its presses (bot/discord/paging.py's More view holds the vote buttons of a paged answer)."""
+    nor times out its presses (bot/discord/answer_controls.py's view holds the vote buttons of an answer)."""
 
     def is_dispatchable(self) -> bool:
         """Never dispatched through a view (see the class docstring)."""

@@ -17,7 +17,8 @@ from bot.core.presenting import no_match_sentence, no_quote_sentence
 from bot.core.questions import Question
 from bot.core.service import StoryService
 from bot.core.settings import Settings, discord_token, load_settings
-from bot.terminal.console import render_result, run_console
+from bot.terminal.answer_text import render_result
+from bot.terminal.console import run_console
 from bot.terminal.report import add_report_parser
 
 log = logging.getLogger("storybot")

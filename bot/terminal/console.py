@@ -11,24 +11,26 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from answers.engine import SearchResult
+from answers.engine import Hit, NoMatch, SearchResult
+from answers.sources import Verdict
+from bot.core.claims import claim_of
 from bot.core.commands import BY_NAME, terminal_commands, terminal_help
+from bot.core.passage_context import PassageGone
 from bot.core.presenting import (
     ask_for_words,
     citation_parts,
     no_match_sentence,
-    no_quote_sentence,
-    passage_text,
     source_summary,
-    unknown_words_sentence,
 )
 from bot.core.questions import Question
 from bot.core.safe_text import visible
 from bot.core.service import ChangePlan, ChangeReport, CorpusRefused, NeedsConfirmation, StoryService
+from bot.core.source_replies import NO_WORDS
+from bot.terminal.answer_text import bold, render_context, render_finding, render_result
 from bot.terminal.report import console_report
 from corpus.files import UploadRefused
 
@@ -37,11 +39,6 @@ if TYPE_CHECKING:
 
 CONFIRM = "confirm"
 Change = Callable[[frozenset[str]], Awaitable[str]]
-
-
-def bold(text: str) -> str:
-    """Mark matched words the way Discord shows them, so terminal and Discord answers read the same."""
-    return f"**{text}**"
 
 
 @dataclass
@@ -61,6 +58,7 @@ class ConsoleSession:
     last_offset: int = 0
     last_has_more: bool = False
     pending: PendingChange | None = None
+    last_shown: dict[int, Hit] = field(default_factory=dict)  # the last answer's passages by number, for `context`
 
     @property
     def prefix(self) -> str:
@@ -113,11 +111,47 @@ class ConsoleSession:
     def _answer(self, question: Question, offset: int = 0) -> str:
         limit = self.service.settings.search.results
         result = self.service.ask(question, limit, offset)
+        if offset == 0:
+            self.last_shown = {}
+        self.last_shown.update(enumerate(result.hits, start=offset + 1))
         self.last_question = question
         self.last_offset = offset + len(result.hits)
         self.last_has_more = result.has_more
         note = f"({question.cut_note})\n" if question.was_cut and offset == 0 else ""
-        return note + render_result(result, self.service.settings.search.snippet_chars)
+        return note + render_result(result, self.service.settings.search.snippet_chars, context_hint=True)
+
+    def context(self, rest: str) -> str:
+        """`context N`: the paragraphs around passage N of the last answer."""
+        if not self.last_shown:
+            return f"Ask something first; `{self.prefix}context N` shows the paragraphs around passage N of the answer."
+        low, high = min(self.last_shown), max(self.last_shown)
+        shown = f"passage {low}" if low == high else f"passages {low}–{high}"
+        if not rest:
+            return f"Which passage? For example `{self.prefix}context {low}` (the last answer showed {shown})."
+        try:
+            number = int(rest.strip().removeprefix("#"))
+        except ValueError:
+            return f"`{visible(rest)}` is not a passage number: the last answer showed {shown}."
+        hit = self.last_shown.get(number)
+        if hit is None:
+            return f"The last answer has no passage {number}: it showed {shown}."
+        try:
+            context = self.service.context(hit.article.id, hit.paragraph.number, hit.paragraph.text)
+        except PassageGone as gone:
+            return str(gone)
+        return render_context(context, number)
+
+    def findsource(self, rest: str) -> str:
+        """`findsource <message>`: where a pasted message comes from."""
+        claim = claim_of(rest)
+        if claim.empty:
+            return f"{NO_WORDS} For example `{self.prefix}findsource “say it to my face” — Kamala Harris`."
+        finding = self.service.find_source(claim, self.service.settings.search.results)
+        if finding.verdict is Verdict.NO_ARTICLES:
+            return no_match_sentence(SearchResult(claim.text, (), no_match=NoMatch.NO_ARTICLES))
+        self.last_question, self.last_has_more = None, False
+        self.last_shown = {number: judged.hit for number, judged in enumerate(finding.shown, start=1)}
+        return "\n".join(render_finding(claim, finding, self.service.settings.search.snippet_chars, bold))
 
     def sources(self, rest: str) -> str:
         """`sources`: the story's articles."""
@@ -240,6 +274,8 @@ HANDLERS: dict[str, Callable[[ConsoleSession, str], str]] = {
     "who": ConsoleSession.who,
     "ask": ConsoleSession.ask,
     "more": ConsoleSession.more,
+    "context": ConsoleSession.context,
+    "findsource": ConsoleSession.findsource,
     "sources": ConsoleSession.sources,
     "source": ConsoleSession.source,
     "help": ConsoleSession.help,
@@ -278,26 +314,6 @@ def _read_upload(path: Path, max_bytes: int) -> bytes:
 
 def _changed(verb: str, report: ChangeReport) -> str:
     return f"{verb} in {report.seconds:.2f} s: {report.summary}"
-
-
-def render_result(result: SearchResult, snippet_chars: int) -> str:
-    """An answer as text: each passage's snippet with matches in **bold** (for who-said, the speaker and the
-    quotation), then its citation and link. Corpus text is shown `visible`: no control or invisible characters."""
-    if not result.hits:
-        return no_match_sentence(result)
-    lines = []
-    if result.unknown_words:
-        lines.append(f"({unknown_words_sentence(result, visible)})")
-    if (fallback := no_quote_sentence(result)) and result.offset == 0:
-        lines.append(fallback)
-    for number, hit in enumerate(result.hits, start=result.offset + 1):
-        lines.append(f"{number}. {passage_text(hit, snippet_chars, mark=bold, escape=visible)}")
-        lines.append(f"   — {visible(', '.join(citation_parts(hit.article, hit.paragraph.number)))}")
-        if hit.article.url:
-            lines.append(f"   {hit.article.url}")
-    if result.has_more:
-        lines.append("(more passages: type `more`)")
-    return "\n".join(lines)
 
 
 def run_console(service: StoryService, lines: Iterable[str], out: TextIO = sys.stdout, prompt: bool = False) -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .emulator import DiscordEmulator
 
 APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+MESSAGE_COMMAND = 3  # an application command's type (data.type): a message context menu
 SELECT_TYPES = (3, 5, 6, 7, 8)
 
 
@@ -96,35 +97,7 @@ class Driving:
         or submits a modal (5, custom_id, fields={input custom_id: value}). Returns the record to wait on."""
         channel = self._channel(channel)
         who = _user(user)
-        self._check_presence(channel, who)
-        guild = self.world.guild_of(channel)
-        interaction_id = self.world.ids()
-        payload: dict[str, Any] = {
-            "id": str(interaction_id),
-            "application_id": str(self.application_id),
-            "type": type,
-            "token": f"emu{interaction_id}.{secrets.token_urlsafe(48)}",
-            "version": 1,
-            "locale": locale,
-            "entitlements": [],
-            "entitlement_sku_ids": [],
-            "attachment_size_limit": self.max_upload_bytes,
-            "app_permissions": str(self.world.permissions_in(channel, self.bot.id)),
-            "channel_id": str(channel.id),
-            "channel": {**channel_payload(channel), "permissions": str(self.world.permissions_in(channel, who.id))},
-            "authorizing_integration_owners": {"0": str(guild.id)} if guild else {"1": str(who.id)},
-            "context": 0 if guild else 1,
-        }
-        if guild is not None:
-            perms = self.world.permissions_in(channel, who.id)
-            payload.update(
-                guild_id=str(guild.id),
-                guild={"id": str(guild.id), "locale": "en-US", "features": []},
-                guild_locale="en-US",
-                member=member_payload(guild.members[who.id], permissions=perms),
-            )
-        else:
-            payload["user"] = self.user_json(who)
+        payload, guild = self._interaction_payload(channel, who, type, locale)
         if type in (APPLICATION_COMMAND, AUTOCOMPLETE):
             assert command_name, "a command interaction needs command_name"
             root, *path = command_name.split()
@@ -154,9 +127,85 @@ class Driving:
                 payload["message"] = message.message if isinstance(message, SentMessage) else message
         else:
             raise ValueError(f"unsupported interaction type {type}")
+        return await self._dispatch_interaction(payload, data, channel, who, guild)
+
+    async def send_message_command(
+        self: DiscordEmulator,
+        channel: Channel | int,
+        user: User | Member,
+        name: str,
+        target: dict[str, Any] | SentMessage | int,
+        *,
+        locale: str = "en-US",
+    ) -> InteractionRecord:
+        """A member uses a message context menu (Apps → `name`) on `target`, as Discord sends it: an interaction of
+        type 2 whose `data.type` is 3, with `data.target_id` and the message in `data.resolved.messages` (its
+        content included, whatever the bot's intents). `target` may be a message deleted meanwhile (a client that
+        had not heard of the deletion): it is sent as it was."""
+        channel = self._channel(channel)
+        who = _user(user)
+        payload, guild = self._interaction_payload(channel, who, APPLICATION_COMMAND, locale)
+        command = find_command(self, guild, name, kind=MESSAGE_COMMAND)
+        check_available(self, command, guild, who)
+        if isinstance(target, int):
+            target = self.world.messages[target]
+        message = target.message if isinstance(target, SentMessage) else target
+        assert int(message["channel_id"]) == channel.id, "a context menu is used on a message of that channel"
+        resolved = {key: value for key, value in message.items() if key not in ("guild_id", "member")}
+        data: dict[str, Any] = {
+            "id": command["id"],
+            "name": name,
+            "type": MESSAGE_COMMAND,
+            "target_id": message["id"],
+            "resolved": {"messages": {message["id"]: resolved}},
+        }
+        if "guild_id" in command:
+            data["guild_id"] = command["guild_id"]
+        return await self._dispatch_interaction(payload, data, channel, who, guild)
+
+    def _interaction_payload(
+        self: DiscordEmulator, channel: Channel, who: User, kind: int, locale: str
+    ) -> tuple[dict[str, Any], Any]:
+        """The fields every interaction carries (who, where, permissions, context), and the channel's guild."""
+        self._check_presence(channel, who)
+        guild = self.world.guild_of(channel)
+        interaction_id = self.world.ids()
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "token": f"emu{interaction_id}.{secrets.token_urlsafe(48)}",
+            "version": 1,
+            "locale": locale,
+            "entitlements": [],
+            "entitlement_sku_ids": [],
+            "attachment_size_limit": self.max_upload_bytes,
+            "app_permissions": str(self.world.permissions_in(channel, self.bot.id)),
+            "channel_id": str(channel.id),
+            "channel": {**channel_payload(channel), "permissions": str(self.world.permissions_in(channel, who.id))},
+            "authorizing_integration_owners": {"0": str(guild.id)} if guild else {"1": str(who.id)},
+            "context": 0 if guild else 1,
+        }
+        if guild is not None:
+            perms = self.world.permissions_in(channel, who.id)
+            payload.update(
+                guild_id=str(guild.id),
+                guild={"id": str(guild.id), "locale": "en-US", "features": []},
+                guild_locale="en-US",
+                member=member_payload(guild.members[who.id], permissions=perms),
+            )
+        else:
+            payload["user"] = self.user_json(who)
+        return payload, guild
+
+    async def _dispatch_interaction(
+        self: DiscordEmulator, payload: dict[str, Any], data: dict[str, Any], channel: Channel, who: User, guild: Any
+    ) -> InteractionRecord:
+        """Record the interaction and send INTERACTION_CREATE to the bot."""
         payload["data"] = data
         loop_time = asyncio.get_running_loop().time()
-        record = InteractionRecord(interaction_id, payload["token"], type, payload, loop_time, channel.id, who.id)
+        interaction_id, kind = int(payload["id"]), int(payload["type"])
+        record = InteractionRecord(interaction_id, payload["token"], kind, payload, loop_time, channel.id, who.id)
         self.interactions[interaction_id] = record
         self.interactions_by_token[record.token] = record
         await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id if guild else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .http_util import DiscordError, UploadedFile
-from .limits import form_error, is_empty, mention_problem, message_problems
+from .limits import Problem, form_error, is_empty, mention_problem, message_problems
 from .models import DM, Channel, Perm, iso_now
 from .payloads import gateway_message, message_payload, parse_mentions
 from .records import SentMessage
@@ -58,6 +58,20 @@ class MessageStore:
             self.emu.record("permissions", route, f"bot lacks {', '.join(missing)} in channel {channel.id}", None)
             raise DiscordError(403, 50013, "Missing Permissions")
 
+    def checked_reference(self, channel: Channel, body: dict[str, Any]) -> dict[str, Any]:
+        """A reply to a message that does not exist (deleted, or in another channel): Discord refuses it (400, Unknown
+        message) unless `fail_if_not_exists` is false, in which case the message is sent without the reference."""
+        reference = body.get("message_reference")
+        if not isinstance(reference, dict) or "message_id" not in reference:
+            return body
+        target = self.world.messages.get(int(reference["message_id"]))
+        if target is not None and int(target["channel_id"]) == channel.id:
+            return body
+        if reference.get("fail_if_not_exists", True):
+            problem = Problem("message_reference", "Unknown message", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE")
+            raise DiscordError(400, 50035, "Invalid Form Body", {"errors": form_error([problem])["errors"]})
+        return {key: value for key, value in body.items() if key != "message_reference"}
+
     # -- making ----------------------------------------------------------------------------------------------------
 
     def store_files(self, files: list[UploadedFile], body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -94,6 +108,7 @@ class MessageStore:
         self.check(route, body, files, mentions=True)
         if via == "channel":
             self.check_permissions(route, channel, files)
+            body = self.checked_reference(channel, body)
         if via == "channel" and not self.world.permissions_in(channel, self.world.bot.id) & Perm.EMBED_LINKS:
             body = {**body, "embeds": []}  # Discord silently drops embeds without Embed Links
         attachments = self.store_files(files, body)

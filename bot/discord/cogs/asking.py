@@ -12,12 +12,13 @@ from answers.engine import SearchResult
 from bot.core.commands import discord_options
 from bot.core.presenting import ask_for_words, no_match_sentence
 from bot.core.questions import Question
+from bot.discord.answer_controls import AnswerControls
 from bot.discord.app import StoryBot, channel_allowed
 from bot.discord.choices import article_for_choice, choice_names, choice_value
 from bot.discord.command_help import help_lines
+from bot.discord.context_select import shown_passages
 from bot.discord.embeds import answer_embed, escape, shorten, source_embed, sources_embed
 from bot.discord.feedback import asked_id
-from bot.discord.paging import MorePassages
 from bot.discord.replies import send_private
 from corpus.models import Article
 
@@ -34,41 +35,26 @@ class MissingEmbedLinks(commands.CheckFailure):
         )
 
 
+def embeds_allowed(ctx: commands.Context) -> bool:
+    """Prefix answers are embeds: without Embed Links Discord would drop them and post an empty message (raises
+    MissingEmbedLinks). A channel discord.py has not cached knows no permissions: the answer is tried."""
+    channel = ctx.channel
+    if ctx.interaction is not None or ctx.guild is None or isinstance(channel, discord.PartialMessageable):
+        return True
+    if not channel.permissions_for(ctx.me).embed_links:
+        raise MissingEmbedLinks()
+    return True
+
+
 class Asking(commands.Cog):
     """What every member can do."""
 
     def __init__(self, bot: StoryBot) -> None:
         self.bot = bot
-        discord_settings = bot.settings.discord
-        self.member_cooldowns = commands.CooldownMapping.from_cooldown(
-            discord_settings.cooldown_asks, discord_settings.cooldown_seconds, lambda ctx: ctx.author.id
-        )
-        self.guild_cooldowns = commands.CooldownMapping.from_cooldown(
-            discord_settings.guild_cooldown_asks,
-            discord_settings.guild_cooldown_seconds,
-            lambda ctx: ctx.guild.id if ctx.guild else ctx.author.id,
-        )
 
     async def cog_check(self, ctx: commands.Context) -> bool:
-        """Prefix answers are embeds: without Embed Links Discord would drop them and post an empty message. (A channel
-        discord.py has not cached knows no permissions: the answer is tried.)"""
-        channel = ctx.channel
-        if ctx.interaction is not None or ctx.guild is None or isinstance(channel, discord.PartialMessageable):
-            return True
-        if not channel.permissions_for(ctx.me).embed_links:
-            raise MissingEmbedLinks()
-        return True
-
-    def _check_cooldown(self, ctx: commands.Context) -> None:
-        """Per member, then per server: a flood from many members cannot monopolise the bot either."""
-        for mapping, scope in (
-            (self.member_cooldowns, commands.BucketType.user),
-            (self.guild_cooldowns, commands.BucketType.guild),
-        ):
-            bucket = mapping.get_bucket(ctx)
-            retry_after = bucket.update_rate_limit() if bucket else None
-            if retry_after:
-                raise commands.CommandOnCooldown(bucket, retry_after, scope)
+        """Answers are embeds (`embeds_allowed`)."""
+        return embeds_allowed(ctx)
 
     @commands.hybrid_command(**discord_options("who"))
     @app_commands.describe(words="words of the quotation, e.g. border czar")
@@ -89,7 +75,7 @@ class Asking(commands.Cog):
 
     async def _answer(self, ctx: commands.Context, question: Question, heading: str) -> None:
         """Search and answer; `heading` gets the question (as searched) in place of `{}`, and is escaped later."""
-        self._check_cooldown(ctx)
+        self.bot.ask_cooldowns.check(ctx)  # per member, then per server (bot/discord/cooldowns.py)
         note = question.cut_note
         guild_settings = await self.bot.guild_store.get(ctx.guild.id if ctx.guild else None)
         limit = guild_settings.results
@@ -116,25 +102,19 @@ class Asking(commands.Cog):
             return page, answer_embed(page, heading, snippet_chars, _page_note(page, limit))
 
         embed = answer_embed(result, heading, snippet_chars, _page_note(result, limit))
-        view: discord.ui.View | None = None
-        if result.has_more:
-            view = MorePassages(
-                ctx.author.id,
-                load_page,
-                next_offset=len(result.hits),
-                pages_left=self.bot.settings.search.max_pages - 1,
-                timeout=self.bot.settings.discord.page_timeout_seconds,
-                slash=ctx.interaction is not None,
-                beside=votes,
-            )
-        elif votes:
-            view = discord.ui.View(timeout=None)  # never stored: its buttons are the Feedback cog's
-            for button in votes:
-                view.add_item(button)
-        message = await ctx.send(content=note or None, embed=embed, view=view)
+        view = AnswerControls(
+            ctx.author.id,
+            self.bot.service,
+            shown_passages(result.hits),
+            timeout=self.bot.settings.discord.page_timeout_seconds,
+            slash=ctx.interaction is not None,
+            loader=load_page if result.has_more else None,
+            next_offset=len(result.hits),
+            pages_left=self.bot.settings.search.max_pages - 1,
+            beside=votes,
+        )
+        view.message = await ctx.send(content=note or None, embed=embed, view=view)
         feedback.shown(guild_id, answer_id, command, question, result, limit, votes)
-        if isinstance(view, MorePassages):
-            view.message = message
 
     @commands.hybrid_command(**discord_options("sources"))
     async def sources(self, ctx: commands.Context) -> None:
