@@ -112,8 +112,14 @@ def load_or_build(
             log.info("rebuilding the index: %s", reason)
     built = paragraphs is None
     if paragraphs is None:
-        save(ParagraphIndex.build(articles, settings, progress), state_dir, key)
-        paragraphs = open_saved(state_dir, settings, key)
+        fresh = ParagraphIndex.build(articles, settings, progress)
+        save(fresh, state_dir, key)
+        try:
+            paragraphs = open_saved(state_dir, settings, key)
+        except IndexFormatError as error:  # another process sharing the state folder saved since: serve this one
+            log.info("serving the index just built from memory: %s", error)
+            paragraphs = fresh
+        del fresh
     if folder is not None:
         record_folder(state_dir, key, settings, folder, errors)
     return Loaded(paragraphs, built=built, reason=reason if built else "saved index matches the corpus")
