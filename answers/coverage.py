@@ -46,21 +46,25 @@ def query_coverage(index: CompiledIndex, terms: Sequence[str], doc: int, framing
     largest idf and is never contained. 1.0 when nothing weighs (a question of framing words only: no basis to
     refuse it).
     """
-    largest = float(index.arrays["idf"].max()) if index.term_count else 0.0
-    total = present = 0.0
+    return float(coverages(index, terms, np.array([doc], dtype=np.int64), framing)[0])
+
+
+def coverages(index: CompiledIndex, terms: Sequence[str], docs: np.ndarray, framing: frozenset[str]) -> np.ndarray:
+    """`query_coverage` of each of `docs` at once (float64, the same values): each term is looked up in those
+    documents only, never read whole."""
+    largest = index.largest_idf
+    total = 0.0
+    present = np.zeros(docs.size)
     for term in dict.fromkeys(terms):
         if term in framing:
             continue
-        docs = index.matching_docs(term)
-        if docs.size == 0:
+        if index.df(term) == 0:
             total += largest
             continue
         weight = max(index.idf_of(term), 0.0)
         total += weight
-        position = int(np.searchsorted(docs, doc))
-        if position < docs.size and int(docs[position]) == doc:
-            present += weight
-    return present / total if total > 0 else 1.0
+        present += np.where(index.contains(term, docs), weight, 0.0)
+    return present / total if total > 0 else np.ones(docs.size)
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,7 @@ def profile(index: CompiledIndex, terms: Sequence[str], doc: int, framing: froze
 
 
 def _contains(index: CompiledIndex, term: str, doc: int) -> bool:
-    docs = index.matching_docs(term)
-    position = int(np.searchsorted(docs, doc))
-    return position < docs.size and int(docs[position]) == doc
+    return bool(index.contains(term, np.array([doc], dtype=np.int64))[0])
 
 
 @dataclass(frozen=True)
@@ -129,13 +131,19 @@ class StrengthJudge:
     ) -> None:
         self._index, self._terms, self._framing, self._rule = index, terms, framing, rule
         best_doc, self._best_score = max(ranked, key=lambda pair: pair[1]) if ranked else (0, 0.0)
-        self._best_coverage = query_coverage(index, terms, best_doc, framing) if rule.coverage_ratio > 0 else 0.0
+        self._coverage: dict[int, float] = {}
+        if rule.coverage_ratio > 0:  # every ranked passage's coverage in one pass over the terms
+            docs = np.array([best_doc, *(doc for doc, _ in ranked)], dtype=np.int64)
+            self._coverage = dict(zip(docs.tolist(), coverages(index, terms, docs, framing).tolist(), strict=True))
+        self._best_coverage = self._coverage.get(best_doc, 0.0)
 
     def strong(self, doc: int, score: float) -> bool:
         """Whether the passage is strong enough to show."""
         if score < self._rule.score_ratio * self._best_score:
             return False
         if self._rule.coverage_ratio > 0:
-            covered = query_coverage(self._index, self._terms, doc, self._framing)
+            covered = self._coverage.get(doc)
+            if covered is None:
+                covered = query_coverage(self._index, self._terms, doc, self._framing)
             return covered >= self._rule.coverage_ratio * self._best_coverage
         return True

@@ -15,7 +15,7 @@ import numpy as np
 
 from answers.coverage import AnswerRule, CutRule, StrengthJudge, framing_terms, query_coverage, refuses
 from answers.questions import Reading, asks_when, mentions_a_time, read_question
-from answers.snippets import Span, best_fragment, format_fragment, highlight_spans
+from answers.snippets import Span, best_fragment, format_fragment
 from corpus.models import Article, Paragraph
 from index.bm25 import BM25Params
 from index.paragraphs import IndexSettings, ParagraphIndex, ProgressCallback
@@ -271,5 +271,5 @@ class SearchEngine:
 
     def _hit(self, doc: int, score: float, terms: set[str], phrase_match: bool, quote: Quote | None = None) -> Hit:
         article, paragraph = self.locate(doc)
-        spans = tuple(highlight_spans(self.tokenizer.tokens(paragraph.text), terms))
+        spans = tuple(Span(start, end) for start, end in self.tokenizer.matching_words(paragraph.text, terms))
         return Hit(article, paragraph, float(score), spans, phrase_match, quote)

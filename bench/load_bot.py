@@ -18,7 +18,9 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
@@ -26,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from testing.bot_harness import stage
 
 TICK_SECONDS = 0.005
+STALL_EXPLAINED_SECONDS = 0.03  # stalls longer than this keep the other threads' stacks
 QUESTIONS = ["who said border czar", "Harris immigration record", "Symone Sanders", "panicked assignment", "Trump"]
 
 
@@ -46,18 +49,25 @@ def write_synthetic_corpus(folder: Path, paragraphs: int, seed: int = 7) -> None
 
 
 class StallMeter:
-    """Measures how late the event loop wakes a task that sleeps `TICK_SECONDS` at a time."""
+    """Measures how late the event loop wakes a task that sleeps `TICK_SECONDS` at a time; for the longest stalls,
+    keeps what the other threads were running when the loop got the interpreter lock back (where the time went)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit_seconds: float = 3_600) -> None:
         self.longest = 0.0
+        self.worst: list[tuple[float, str]] = []
+        self._limit = limit_seconds
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        ends = loop.time() + self._limit  # bounded in time, whatever happens to the run
+        while loop.time() < ends:
             before = loop.time()
             await asyncio.sleep(TICK_SECONDS)
-            self.longest = max(self.longest, loop.time() - before - TICK_SECONDS)
+            late = loop.time() - before - TICK_SECONDS
+            self.longest = max(self.longest, late)
+            if late > STALL_EXPLAINED_SECONDS:
+                self.worst = sorted([*self.worst, (late, _other_threads())], reverse=True)[:3]
 
     def __enter__(self) -> StallMeter:
         self._task = asyncio.ensure_future(self._run())
@@ -66,6 +76,13 @@ class StallMeter:
     def __exit__(self, *exc_info: object) -> None:
         assert self._task is not None
         self._task.cancel()
+
+
+def _other_threads() -> str:
+    """The innermost frames of every thread but this one, as text."""
+    me = threading.get_ident()
+    stacks = [traceback.format_stack(frame, limit=4) for ident, frame in sys._current_frames().items() if ident != me]
+    return "\n".join("".join(stack) for stack in stacks)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -120,6 +137,8 @@ async def run(members: int, asks: int, paragraphs: int, with_reload: bool) -> No
                 f"answer latency ms: p50 {statistics.median(ms):.1f}, p99 {percentile(ms, 0.99):.1f}, "
                 f"max {max(ms):.1f}; event loop's longest stall: {stalls.longest * 1000:.1f} ms"
             )
+            for late, where in stalls.worst:
+                print(f"--- a stall of {late * 1000:.0f} ms; the other threads were then at:\n{where}")
 
 
 def main() -> None:

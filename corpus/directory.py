@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.fields import slugify
-from corpus.loaders import SUPPORTED_SUFFIXES, read_file
+from corpus.folder_state import FileRecord, entry_record, now_ns, read_recorded
+from corpus.loaders import SUPPORTED_SUFFIXES, FileContents, parse_file
 from corpus.models import Article, CorpusFileError
 from storage.collector import collector_paused
 
@@ -76,12 +77,22 @@ class Corpus:
 
 
 @dataclass(frozen=True)
+class FolderState:
+    """What a load saw of the folder: every entry's record (corpus/folder_state.py) and the file size cap it used."""
+
+    files: tuple[FileRecord, ...]
+    max_bytes: int
+
+
+@dataclass(frozen=True)
 class CorpusLoad:
-    """The result of scanning a corpus directory: the good articles, the bad files, and the files left alone."""
+    """The result of scanning a corpus directory: the good articles, the bad files, the files left alone, and the
+    folder as it was read (to know later, without reading it again, whether it is still the same)."""
 
     articles: tuple[Article, ...]
     errors: tuple[CorpusFileError, ...]
     skipped: tuple[Path, ...]
+    folder: FolderState | None = None
 
     @property
     def corpus(self) -> Corpus:
@@ -108,20 +119,27 @@ def load_corpus(directory: Path, *, max_bytes: int) -> CorpusLoad:
     articles: list[Article] = []
     errors: list[CorpusFileError] = []
     skipped: list[Path] = []
+    records: list[FileRecord] = []
+    started = now_ns()
     with collector_paused():
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_symlink():
-                skipped.append(entry)
-                continue
-            if entry.is_dir():
-                continue
-            if not entry.is_file() or entry.suffix.lower() not in SUPPORTED_SUFFIXES:
-                skipped.append(entry)
+            if (
+                entry.is_symlink()
+                or entry.is_dir()
+                or not entry.is_file()
+                or entry.suffix.lower() not in SUPPORTED_SUFFIXES
+            ):
+                try:
+                    records.append(entry_record(entry))
+                except OSError:
+                    records.append(FileRecord(entry.name, "other", racy=True))
+                if not entry.is_dir() or entry.is_symlink():
+                    skipped.append(entry)
                 continue
             try:
-                loaded = read_file(entry, max_bytes=max_bytes)
+                loaded = _read_file(entry, max_bytes, started, records)
             except CorpusFileError as error:
                 errors.append(error)
                 continue
@@ -135,7 +153,24 @@ def load_corpus(directory: Path, *, max_bytes: int) -> CorpusLoad:
                 owners[article.id] = entry
                 articles.append(article)
     articles.sort(key=lambda article: article.id)
-    return CorpusLoad(tuple(articles), tuple(errors), tuple(skipped))
+    return CorpusLoad(tuple(articles), tuple(errors), tuple(skipped), FolderState(tuple(records), max_bytes))
+
+
+# Recorded for a file that could not be read: it never matches, so the next start-up loads the folder again.
+UNREADABLE = "0" * 64
+
+
+def _read_file(path: Path, max_bytes: int, started: int, records: list[FileRecord]) -> FileContents:
+    """`corpus.loaders.read_file`, recording the file's times and the hash of the bytes parsed."""
+    try:
+        data, size, record = read_recorded(path, max_bytes, started)
+    except OSError as error:
+        records.append(FileRecord(path.name, "file", sha256=UNREADABLE, racy=True))
+        raise CorpusFileError(path, f"cannot be read: {error.strerror or error}") from error
+    records.append(record)
+    if len(data) > max_bytes:
+        raise CorpusFileError(path, f"is {max(size, len(data)):,} bytes, over the {max_bytes:,}-byte limit")
+    return parse_file(path.name, data, max_bytes=max_bytes, path=path)
 
 
 @dataclass(frozen=True)

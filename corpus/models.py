@@ -38,6 +38,9 @@ class Article(BaseModel):
 
     def content_hash(self) -> str:
         """A stable hash of everything the index and the answers use from this article."""
+        saved = getattr(self.paragraphs, "article_hash", None)  # an article read back from the text store
+        if saved is not None:
+            return saved
         digest = hashlib.sha256()
         for part in (self.id, self.title, self.published.isoformat() if self.published else "", self.url or ""):
             digest.update(part.encode())

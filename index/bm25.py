@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -213,6 +214,19 @@ class CompiledIndex:
         docs.flags.writeable = False
         return docs
 
+    def contains(self, term: str, docs: np.ndarray) -> np.ndarray:
+        """Whether each of `docs` (int64, in range, any order) contains `term`, as booleans: a look-up per document,
+        never the term's whole posting list (the answer policy asks this of a few passages per question)."""
+        term_id = self._term_id(term)
+        if term_id < 0:
+            return np.zeros(docs.size, dtype=bool)
+        return self._postings.term_tfs(term_id, np.asarray(docs, dtype=np.int64)) > 0
+
+    @cached_property
+    def largest_idf(self) -> float:
+        """The largest idf of any term (0.0 for an empty index)."""
+        return float(self._idf.max()) if self._idf.size else 0.0
+
     def scores(self, terms: Sequence[str], doc_ids: np.ndarray) -> np.ndarray:
         """Exact float64 scores of the given documents, equal to rank-bm25's get_scores for them.
 
@@ -273,16 +287,22 @@ class CompiledIndex:
         best = np.lexsort((docs, -exact))[:k]
         return list(zip(docs[best].tolist(), exact[best].tolist(), strict=True))
 
-    def save(self, directory: Path, key: str) -> None:
-        """Write the index under `directory` as a new generation and switch to it atomically (see postings_io)."""
+    def save(
+        self, directory: Path, key: str, more: Iterable[tuple[str, np.ndarray]] = (), info: dict[str, Any] | None = None
+    ) -> None:
+        """Write the index under `directory` as a new generation and switch to it atomically (see postings_io).
+
+        `more` are further arrays saved in the same generation (the text store), `info` further manifest entries.
+        """
         metadata = {
             "params": self.params.model_dump(),
             "doc_count": self.doc_count,
             "term_count": self.term_count,
             "posting_count": self.posting_count,
             "token_count": self._postings.token_count,
+            **(info or {}),
         }
-        save_arrays(directory, key, metadata, self.arrays)
+        save_arrays(directory, key, metadata, _chain(self.arrays, more))
 
     @classmethod
     def load(cls, directory: Path, *, expected_key: str | None) -> CompiledIndex:
@@ -292,6 +312,13 @@ class CompiledIndex:
         inconsistent; `expected_key` None skips the staleness check only.
         """
         manifest, arrays = load_arrays(directory, expected_key)
+        return cls.from_saved(manifest, arrays)
+
+    @classmethod
+    def from_saved(cls, manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> CompiledIndex:
+        """The index from a loaded generation's manifest and arrays (other arrays, like the text store's, are left
+        alone); IndexFormatError when they are not a consistent index."""
+        arrays = {name: array for name, array in arrays.items() if name in {*POSTINGS_DTYPES, "idf", "bounds"}}
         try:
             params = BM25Params.model_validate(manifest.get("params"))
         except ValidationError as error:
@@ -315,6 +342,11 @@ class CompiledIndex:
         except ValueError as error:
             raise IndexFormatError(f"the saved index is inconsistent: {error}") from None
         return cls(params, postings, idf, bounds)
+
+
+def _chain(first: dict[str, np.ndarray], more: Iterable[tuple[str, np.ndarray]]) -> Iterator[tuple[str, np.ndarray]]:
+    yield from first.items()
+    yield from more
 
 
 def _bounds(params: BM25Params, idf: np.ndarray, extremes: TermExtremes, avgdl: float) -> np.ndarray:

@@ -32,7 +32,7 @@ def build_and_save(corpus_dir: Path, max_bytes: int, settings: IndexSettings, st
     """Load the corpus, then build and save its index unless the saved one already matches it."""
     loaded = load_corpus(corpus_dir, max_bytes=max_bytes)
     if not loaded.errors:  # a corpus with bad files is refused by the parent itself, with the errors
-        load_or_build(loaded.articles, settings, state_dir)
+        load_or_build(loaded.articles, settings, state_dir, folder=loaded.folder, errors=loaded.errors)
 
 
 def build_in_child(corpus_dir: Path, max_bytes: int, settings: IndexSettings, state_dir: Path) -> bool:

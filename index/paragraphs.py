@@ -15,6 +15,7 @@ import numpy as np
 
 from corpus.models import Article, Paragraph
 from index.bm25 import BM25Params, CompiledIndex
+from index.text_store import StoredArticles
 from index.tokenizer import Token, Tokenizer, TokenizerSettings
 
 INDEX_FORMAT = 1
@@ -40,12 +41,20 @@ class ParagraphIndex:
     """Every paragraph of a corpus in one compiled index; immutable, so a reload can swap it whole."""
 
     def __init__(self, articles: Sequence[Article], settings: IndexSettings, index: CompiledIndex) -> None:
-        self.articles = tuple(articles)
+        """`articles` in index order: a tuple of articles, or a saved text store's (index/text_store.py), whose
+        articles and paragraph texts are read when asked for."""
         self.settings = settings
         self.tokenizer = Tokenizer(settings.tokenizer)
         self.index = index
-        counts = np.array([len(article.paragraphs) for article in self.articles], dtype=np.int64)
-        self._doc_starts = np.concatenate(([0], np.cumsum(counts)))
+        if isinstance(articles, StoredArticles):
+            self.articles: Sequence[Article] = articles
+            self._doc_starts = articles.doc_starts
+            self._text: Callable[[int], str] | None = articles.texts.text
+        else:
+            self.articles = tuple(articles)
+            counts = np.array([len(article.paragraphs) for article in self.articles], dtype=np.int64)
+            self._doc_starts = np.concatenate(([0], np.cumsum(counts)))
+            self._text = None
         if index.doc_count != int(self._doc_starts[-1]):
             raise ValueError(f"index has {index.doc_count} paragraphs, the corpus {int(self._doc_starts[-1])}")
 
@@ -77,6 +86,8 @@ class ParagraphIndex:
     def place(self, doc: int) -> tuple[int, int, str]:
         """(article position, paragraph number, paragraph text) of an index document number."""
         article_index = int(np.searchsorted(self._doc_starts, doc, side="right")) - 1
+        if self._text is not None:  # straight from the text store, without making the article
+            return article_index, doc - int(self._doc_starts[article_index]) + 1, self._text(doc)
         paragraph = self.articles[article_index].paragraphs[doc - int(self._doc_starts[article_index])]
         return article_index, paragraph.number, paragraph.text
 

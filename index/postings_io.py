@@ -23,7 +23,7 @@ import secrets
 import shutil
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,21 +117,30 @@ def _shared(directory: Path) -> Iterator[None]:
         yield
 
 
-def save_arrays(directory: Path, key: str, metadata: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Path:
+def save_arrays(
+    directory: Path,
+    key: str,
+    metadata: Mapping[str, Any],
+    arrays: Mapping[str, np.ndarray] | Iterable[tuple[str, np.ndarray]],
+) -> Path:
     """Write `arrays` and `metadata` (JSON-able) as a new generation under `directory` and make it current.
 
+    `arrays` may be (name, array) pairs made one at a time (each is written, then let go: bounded memory).
     Returns the new generation's directory. Older generations are deleted once the new one is current.
     """
     if clash := _RESERVED_KEYS & set(metadata):
         raise ValueError(f"metadata may not use the reserved keys {sorted(clash)}")
-    if bad := [name for name in arrays if not _ARRAY_NAME.fullmatch(name)]:
-        raise ValueError(f"array names {bad} are not lower-case identifiers")
+    pairs = arrays.items() if isinstance(arrays, Mapping) else arrays
     directory.mkdir(parents=True, exist_ok=True)
     with _exclusive(directory):
         generation = directory / f"{GENERATION_PREFIX}{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
         generation.mkdir()
         try:
-            entries = [_write_array(generation, name, array) for name, array in arrays.items()]
+            entries = []
+            for name, array in pairs:
+                if not _ARRAY_NAME.fullmatch(name) or name in {entry["name"] for entry in entries}:
+                    raise ValueError(f"array name {name!r} is not a new lower-case identifier")
+                entries.append(_write_array(generation, name, array))
             manifest = {"magic": MAGIC, "format_version": FORMAT_VERSION, "key": key, **metadata, "arrays": entries}
             write_durably(generation / MANIFEST_FILE, json.dumps(manifest, indent=1).encode())
             fsync_directory(generation)

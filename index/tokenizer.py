@@ -15,6 +15,7 @@ import hashlib
 import re
 import threading
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
@@ -217,6 +218,12 @@ class Tokenizer:
                     found.append(Token(term, match.start(), match.end(), position))
                 position += 1
         return found
+
+    def matching_words(self, text: str, terms: Collection[str]) -> list[tuple[int, int]]:
+        """(start, end) of each word of `text` that gives one of `terms`, in order: the spans `tokens(text)` would
+        give for those terms, without making a Token for every word (the snippet of every answer needs this)."""
+        cache, wanted = self._cache, terms if isinstance(terms, set | frozenset) else set(terms)
+        return [match.span() for match in _WORD.finditer(text) if not wanted.isdisjoint(cache[match.group()].kept)]
 
     def query_terms(self, query: str) -> QueryTerms:
         """A question's terms and its double-quoted phrases (straight or curly quotes) of two or more terms."""

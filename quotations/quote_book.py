@@ -34,6 +34,9 @@ NAME_LOOKUP_LIMIT = 200
 # A character that can open or close a quotation: a double quote or opening single quote anywhere, or a single
 # closing quote that is not an apostrophe inside a word (it’s, CNN’s).
 _MARK = re.compile(r"[“”\"‘]|(?<![^\W_])['’]|['’](?![^\W_])")
+# Every match of _MARK starts at one of these characters: most paragraphs have none, and this simple class is
+# scanned many times faster than _MARK's look-arounds at every position.
+_MARK_CHARACTER = re.compile(r"[“”\"‘'’]")
 
 ParagraphsWith = Callable[[str], Iterable[tuple[int, str]]]
 Weights = Mapping[str, float]
@@ -42,7 +45,8 @@ Terms = Callable[[str], Sequence[str]]
 
 def may_quote(text: str) -> bool:
     """Whether a paragraph has a mark that could belong to a quotation (a cheap check before the real search)."""
-    return _MARK.search(text) is not None
+    first = _MARK_CHARACTER.search(text)
+    return first is not None and _MARK.search(text, first.start()) is not None
 
 
 class QuoteBook:

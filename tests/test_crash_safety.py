@@ -30,7 +30,7 @@ from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
 from corpus import load_corpus
 from corpus.files import BACKUP_DIRECTORY, TRASH_DIRECTORY
 from index.postings_io import CURRENT_FILE, MANIFEST_FILE, load_arrays
-from index.store import index_directory, index_key, load_or_build
+from index.store import CORPUS_STATE_FILE, index_directory, index_key, load_or_build
 from tests import crash_worker
 from tests.crash_worker import (
     ENGINE_SETTINGS,
@@ -104,12 +104,15 @@ def where_killed(lines: list[str], corpus: Path, state: Path) -> str:
     index = index_directory(state)
     if (index / f"{CURRENT_FILE}.tmp").exists():
         evidence.append("switching CURRENT")
+    if index.is_dir() and any(index.glob(f"{CORPUS_STATE_FILE}.*.tmp")):
+        evidence.append("recording the corpus folder")
     current = (index / CURRENT_FILE).read_text().strip() if (index / CURRENT_FILE).exists() else ""
     for generation in sorted(index.glob("gen-*")) if index.is_dir() else []:
         if generation.name == current:
             continue
         if not (generation / MANIFEST_FILE).exists():
-            evidence.append("writing index arrays")
+            texts = any(generation.glob("text_*.npy")) or any(generation.glob("article_*.npy"))
+            evidence.append("writing the text store" if texts else "writing index arrays")
         elif generation.name > current:
             evidence.append("index written, not yet current")
         else:
@@ -167,7 +170,7 @@ def test_killed_index_saves_leave_the_old_or_the_new_index(worker: Worker, tmp_p
         assert answers(SearchEngine(reloaded.paragraphs, ENGINE_SETTINGS).search) == fresh_answers(articles)
         restart_answers_like_a_fresh_build(corpus, state)
         committed = index_key(loaded, ENGINE_SETTINGS.index)  # the restart rebuilt for the whole corpus if needed
-    mid_save = ("writing index arrays", "not yet current", "switching CURRENT")
+    mid_save = ("writing index arrays", "writing the text store", "not yet current", "switching CURRENT")
     assert any(any(step in point for step in mid_save) for point in KILL_POINTS["build"]), "no kill landed mid-save"
 
 

@@ -43,7 +43,7 @@ def visible(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     if "\u200d" in text:
         text = _ZERO_WIDTH_JOINER.sub(lambda found: _joiner(text, found.start()), text)
-    if any("\U000e0000" <= char <= "\U000e007f" for char in text):
+    if not text.isascii() and _TAGS.search(text):
         text = _TAGS.sub(lambda found: _tags(text, found), text)
     return _CONTROLS.sub("", _LINE_BREAKS.sub(" ", text))
 

@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -31,14 +32,16 @@ from bot.core.operations import (
 from bot.core.passage_context import PassageContext, paragraphs_around
 from bot.core.questions import Question
 from bot.core.settings import Settings
-from corpus import Corpus, CorpusFileError, diff_corpora, load_corpus
+from corpus import Corpus, CorpusFileError, CorpusLoad, diff_corpora, load_corpus
 from corpus.edits import AppliedEdit, EditFailed, FileChangedOnDisk, FileEdit, apply_edit, current_bytes, undo_edit
 from corpus.files import plan_upload
 from corpus.models import Article
 from corpus.removal import RemovalRefused, plan_removal
+from index import accel
+from index.bm25 import IndexFormatError
 from index.build_process import CHILD_BUILD_MIN_PARAGRAPHS, build_in_child
-from index.store import load_or_build
-from storage.collector import collections_paused, settle_long_lived_objects
+from index.store import load_or_build, open_unchanged
+from storage.collector import collections_paused, release_gradually, settle_long_lived_objects
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -111,10 +114,16 @@ class ChangeReport:
 
 
 def load_engine(
-    articles: Sequence[Article], settings: EngineSettings, state_dir: Path, progress: ProgressCallback | None = None
+    articles: Sequence[Article],
+    settings: EngineSettings,
+    state_dir: Path,
+    progress: ProgressCallback | None = None,
+    loaded_corpus: CorpusLoad | None = None,
 ) -> SearchEngine:
-    """The saved index when it matches the articles, else a new one built and saved; answering by `settings`."""
-    loaded = load_or_build(articles, settings.index, state_dir, progress)
+    """The saved index when it matches the articles, else a new one built and saved; answering by `settings`.
+    With the `loaded_corpus` the articles come from, its folder is recorded for the next start-up."""
+    folder, errors = (loaded_corpus.folder, loaded_corpus.errors) if loaded_corpus else (None, ())
+    loaded = load_or_build(articles, settings.index, state_dir, progress, folder=folder, errors=errors)
     paragraphs = loaded.paragraphs
     verb = "built" if loaded.built else "loaded"
     log.info(
@@ -126,6 +135,44 @@ def load_engine(
 def engine_settings(settings: Settings) -> EngineSettings:
     """The index settings selected by the bot's settings."""
     return settings.search.engine_settings()
+
+
+def open_unchanged_corpus(settings: Settings) -> tuple[SearchEngine, tuple[CorpusFileError, ...]] | None:
+    """The saved index and text store when the corpus folder is exactly as last loaded (index/store.py
+    `open_unchanged`), with the bad files it had (each logged again); None, with the reason logged, otherwise."""
+    started = time.perf_counter()
+    search = engine_settings(settings)
+    try:
+        unchanged = open_unchanged(settings.corpus_dir, settings.state_dir, search.index, settings.max_file_bytes)
+    except IndexFormatError as error:
+        log.info("loading the corpus folder: %s", error)
+        return None
+    engine = SearchEngine(unchanged.paragraphs, search)
+    for error in unchanged.errors:
+        log.warning("skipped %s", error)
+    if unchanged.errors:
+        log.warning(
+            "%d bad files or records skipped in %s; a reload is refused until they are fixed",
+            len(unchanged.errors),
+            settings.corpus_dir,
+        )
+    if not len(engine.articles):
+        log.warning("the corpus folder %s holds no articles: every question will be told so", settings.corpus_dir)
+    log.info(
+        "the corpus folder is unchanged: served the saved index and text (%d articles, %d paragraphs) in %.2f s",
+        len(engine.articles),
+        engine.paragraph_count,
+        time.perf_counter() - started,
+    )
+    start_kernels(engine)
+    return engine, unchanged.errors
+
+
+def start_kernels(engine: SearchEngine) -> None:
+    """Start loading the compiled query kernels in the background when this index will use them, so that the first
+    question does not wait for them (index/accel.py)."""
+    if engine.paragraph_count >= accel.MIN_DOCUMENTS:
+        accel.start()
 
 
 class StoryService:
@@ -151,6 +198,9 @@ class StoryService:
         """
         require_corpus_folder(settings.corpus_dir)
         prepare_state_directory(settings.state_dir)
+        unchanged = open_unchanged_corpus(settings)
+        if unchanged is not None:
+            return cls(settings, unchanged[0], unchanged[1])
         loaded_corpus = load_corpus_folder(settings.corpus_dir, settings.max_file_bytes)
         for error in loaded_corpus.errors:
             log.warning("skipped %s", error)
@@ -163,9 +213,14 @@ class StoryService:
         if not loaded_corpus.articles:
             log.warning("the corpus folder %s holds no articles: every question will be told so", settings.corpus_dir)
         with writing_state(settings.state_dir, "the index"):
-            engine = load_engine(loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress)
+            engine = load_engine(
+                loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress, loaded_corpus
+            )
+        errors = loaded_corpus.errors
+        del loaded_corpus  # the engine reads its articles from the saved text store
         settle_long_lived_objects()
-        return cls(settings, engine, loaded_corpus.errors)
+        start_kernels(engine)
+        return cls(settings, engine, errors)
 
     @property
     def engine(self) -> SearchEngine:
@@ -323,16 +378,32 @@ class StoryService:
             loaded_corpus = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
         except CorpusFileError as error:  # the folder itself went away (an unmounted volume) or became unreadable
             raise CorpusRefused(f"Nothing changed: {error.message}.") from None
+        parsed = list(loaded_corpus.articles)
+        try:
+            return self._swap_in(loaded_corpus, what, allowed, count_changed, started)
+        except BaseException as error:
+            # A refusal's traceback would keep every parsed article alive, to be freed at once on the event loop.
+            traceback.clear_frames(error.__traceback__)
+            raise
+        finally:
+            # The parsed articles: the new engine reads its own from the text store. Only `parsed` holds them now.
+            del loaded_corpus
+            release_gradually(parsed)
+
+    def _swap_in(
+        self, loaded_corpus: CorpusLoad, what: str, allowed: frozenset[str], count_changed: bool, started: float
+    ) -> ChangeReport:
         if loaded_corpus.errors:
             raise CorpusRefused("The corpus has bad files, so nothing changed:", loaded_corpus.errors)
-        old, new = self.corpus, loaded_corpus.corpus
-        diff = diff_corpora(old, new)
+        new = loaded_corpus.corpus
+        diff, paragraphs = diff_corpora(self.corpus, new), new.paragraph_count
+        del new
         _check_confirmed(what, diff.removed, diff.changed if count_changed else (), allowed)
         settings, state_dir = engine_settings(self.settings), self.settings.state_dir
         try:
-            if new.paragraph_count >= CHILD_BUILD_MIN_PARAGRAPHS:
+            if paragraphs >= CHILD_BUILD_MIN_PARAGRAPHS:
                 build_in_child(self.settings.corpus_dir, self.settings.max_file_bytes, settings.index, state_dir)
-            engine = load_engine(loaded_corpus.articles, settings, state_dir)
+            engine = load_engine(loaded_corpus.articles, settings, state_dir, loaded_corpus=loaded_corpus)
         except OSError as error:
             log.warning("%s: the index could not be saved in %s: %s", what, state_dir, error)
             reason = error.strerror or str(error)

@@ -13,11 +13,10 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from answers.engine import Hit, NoMatch, SearchResult
 from answers.sources import Verdict
-from bot.core.article_links import add_link_article
 from bot.core.claims import claim_of
 from bot.core.commands import BY_NAME, terminal_commands, terminal_help
 from bot.core.passage_context import PassageGone
@@ -34,7 +33,9 @@ from bot.core.source_replies import NO_WORDS
 from bot.terminal.answer_text import bold, render_context, render_finding, render_result
 from bot.terminal.report import console_report
 from corpus.files import UploadRefused
-from corpus.web_import import WebArticle
+
+if TYPE_CHECKING:
+    from corpus.web_import import WebArticle
 
 CONFIRM = "confirm"
 Change = Callable[[frozenset[str]], Awaitable[str]]
@@ -232,6 +233,9 @@ class ConsoleSession:
         return change
 
     def _add_link(self, url: str) -> Change:
+        # Imported here: fetching pages (aiohttp, trafilatura) costs a quarter of a second of every start-up else.
+        from bot.core.article_links import add_link_article
+
         async def change(confirmed: frozenset[str]) -> str:
             async def save(article: WebArticle) -> ChangeReport:
                 return await self.service.add_article(

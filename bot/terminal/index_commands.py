@@ -60,7 +60,13 @@ def build_index(settings: Settings, force: bool) -> int:
     started = time.perf_counter()
     with progress_bar() as progress, writing_state(settings.state_dir, "the index"):
         loaded = load_or_build(
-            loaded_corpus.articles, engine_settings(settings).index, settings.state_dir, progress, force=force
+            loaded_corpus.articles,
+            engine_settings(settings).index,
+            settings.state_dir,
+            progress,
+            force=force,
+            folder=loaded_corpus.folder,
+            errors=loaded_corpus.errors,
         )
     seconds = time.perf_counter() - started
     verb = "built" if loaded.built else "up to date, loaded"
