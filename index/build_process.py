@@ -11,6 +11,7 @@ stdout). The parent then opens the saved generation as a start-up does, without 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -115,8 +116,13 @@ def build_in_child(corpus_dir: Path, max_bytes: int, settings: IndexSettings, st
     return outcome if isinstance(outcome, BuildOutcome) else None
 
 
+BUILD_NICENESS = 10  # the build yields the CPU to the serving process (its members' answers) when both want it
+
 if __name__ == "__main__":
     from index import build_process  # by its importable name, so the outcome unpickles in the parent
+
+    with contextlib.suppress(OSError):
+        os.nice(BUILD_NICENESS)
 
     result = build_process.build_and_save(*pickle.loads(sys.stdin.buffer.read()))
     sys.stdout.buffer.write(pickle.dumps(result))

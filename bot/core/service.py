@@ -45,6 +45,8 @@ from storage.collector import collections_paused, release_gradually, settle_long
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# How long a large reload waits for the compiled kernels before serving without them (index/accel.py).
+KERNELS_WAIT_SECONDS = 10.0
 
 
 class CorpusRefused(Exception):
@@ -166,6 +168,14 @@ def open_unchanged_corpus(settings: Settings) -> tuple[SearchEngine, tuple[Corpu
     )
     start_kernels(engine)
     return engine, unchanged.errors
+
+
+def answer_once(engine: SearchEngine) -> None:
+    """Answer one question (the first article's title) on a new engine before it serves, so that its first-query
+    work (each paragraph's length factor over the whole index, the kernels' scratch space) is done here, in the
+    reload's thread, and not on a member's question while the event loop waits for the interpreter lock."""
+    if len(engine.articles):
+        engine.search(engine.articles[0].title, 1)
 
 
 def start_kernels(engine: SearchEngine) -> None:
@@ -401,6 +411,7 @@ class StoryService:
         file; then its saved generation opened as a start-up does. None when the child failed or the folder changed
         since it read it: the caller then reads and builds here."""
         settings, search = self.settings, engine_settings(self.settings)
+        accel.start()  # a large index answers through the kernels: load them while the child works, not after
         outcome = build_in_child(settings.corpus_dir, settings.max_file_bytes, search.index, settings.state_dir)
         if outcome is None:
             return None
@@ -415,7 +426,8 @@ class StoryService:
             log.info("%s: the index built in a child cannot be served (%s); reading the folder here", what, error)
             return None
         engine = SearchEngine(paragraphs, search)
-        start_kernels(engine)
+        accel.wait(KERNELS_WAIT_SECONDS)  # serve the new index through them from its first answer (normally ready)
+        answer_once(engine)
         return self._serve(engine, diff, started)
 
     def _swap_in(
