@@ -199,13 +199,21 @@ def _describe(label: str, ids: tuple[str, ...], shown: int = 5) -> str:
 
 def diff_corpora(old: Corpus, new: Corpus) -> CorpusDiff:
     """Compare two corpora by article id and content hash."""
-    old_hashes = {article.id: article.content_hash() for article in old.articles}
-    new_hashes = {article.id: article.content_hash() for article in new.articles}
+    return diff_hashes(
+        {article.id: article.content_hash() for article in old.articles},
+        {article.id: article.content_hash() for article in new.articles},
+        old.paragraph_count,
+        new.paragraph_count,
+    )
+
+
+def diff_hashes(old_hashes: dict[str, str], new_hashes: dict[str, str], before: int, after: int) -> CorpusDiff:
+    """Compare two corpora given as {article id: content hash} and their paragraph totals."""
     kept = old_hashes.keys() & new_hashes.keys()
     return CorpusDiff(
         added=tuple(sorted(new_hashes.keys() - old_hashes.keys())),
         removed=tuple(sorted(old_hashes.keys() - new_hashes.keys())),
         changed=tuple(sorted(key for key in kept if old_hashes[key] != new_hashes[key])),
-        paragraphs_before=old.paragraph_count,
-        paragraphs_after=new.paragraph_count,
+        paragraphs_before=before,
+        paragraphs_after=after,
     )

@@ -220,15 +220,20 @@ def _file_crc32(path: Path, size: int) -> int:
         return zlib.crc32(mapped)
 
 
-def load_arrays(directory: Path, expected_key: str | None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def load_arrays(
+    directory: Path, expected_key: str | None, *, serving: bool = False
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The current generation's manifest and its arrays, memory-mapped read-only, after verifying them (see
     `_load_current`); the directory's lock is held shared meanwhile, so a save in another process cannot delete
-    the generation being opened."""
+    the generation being opened. `serving`: opened while this process answers members (a reload), so the files are
+    checked one at a time, leaving the other cores to the answers."""
     with _shared(directory):
-        return _load_current(directory, expected_key)
+        return _load_current(directory, expected_key, 1 if serving else max(1, min(4, os.cpu_count() or 1)))
 
 
-def _load_current(directory: Path, expected_key: str | None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _load_current(
+    directory: Path, expected_key: str | None, check_threads: int
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The current generation's manifest and its arrays, memory-mapped read-only, after verifying them.
 
     Raises IndexFormatError for a missing or foreign manifest, a wrong format version, a key other than
@@ -246,7 +251,7 @@ def _load_current(directory: Path, expected_key: str | None) -> tuple[dict[str, 
         if size != entry["bytes"]:
             raise IndexFormatError(f"{label} has {size} bytes, the manifest says {entry['bytes']} (truncated?)")
     # zlib releases the GIL on large buffers, so the files are checked side by side (the big ones dominate).
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+    with ThreadPoolExecutor(max_workers=check_threads) as pool:
         crcs = list(pool.map(lambda entry: _file_crc32(generation / entry["file"], entry["bytes"]), manifest["arrays"]))
     arrays: dict[str, np.ndarray] = {}
     for entry, crc in zip(manifest["arrays"], crcs, strict=True):

@@ -67,11 +67,12 @@ def index_directory(state_dir: Path) -> Path:
 
 
 def open_saved(
-    state_dir: Path, settings: IndexSettings, key: str | None, corpus_dir: Path | None = None
+    state_dir: Path, settings: IndexSettings, key: str | None, corpus_dir: Path | None = None, *, serving: bool = False
 ) -> ParagraphIndex:
     """The current generation as a paragraph index over its own stored articles (memory-mapped), after checking
-    every array's crc32 and, when `key` is given, that it was built for it. IndexFormatError says why not."""
-    manifest, arrays = load_arrays(index_directory(state_dir), key)
+    every array's crc32 and, when `key` is given, that it was built for it. IndexFormatError says why not.
+    `serving`: opened while answering members (postings_io.load_arrays)."""
+    manifest, arrays = load_arrays(index_directory(state_dir), key, serving=serving)
     index = CompiledIndex.from_saved(manifest, arrays)
     if manifest.get("settings") != settings.fingerprint():
         raise IndexFormatError("the saved index was built with other tokenizer or BM25 settings")

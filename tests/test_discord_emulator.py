@@ -139,6 +139,20 @@ async def test_rate_limit_then_success_is_retried() -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_send_repeated_with_its_nonce_answers_the_message_already_made() -> None:
+    async with emulated() as (emu, world, bot):
+        news, general = bot.get_channel(world.news.id), bot.get_channel(world.general.id)
+        first = await news.send("once", nonce=4242)
+        again = await news.send("once", nonce=4242)
+        elsewhere = await general.send("once", nonce=4242)
+        assert again.id == first.id and elsewhere.id != first.id
+        assert [sent.id for sent in emu.sent] == [first.id, elsewhere.id]
+        await first.delete()
+        assert (await news.send("once", nonce=4242)).id != first.id, "a deleted message is not answered again"
+        emu.assert_no_violations()
+
+
+@pytest.mark.asyncio
 async def test_gateway_resume_and_refused_resume() -> None:
     async with emulated(heartbeat_interval=0.5) as (emu, world, bot):
         await emu.gateway.disconnect(code=4000)

@@ -5,6 +5,7 @@ retention purge; and the migration from the previous schema version keeping ever
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -187,3 +188,57 @@ async def test_a_database_of_the_previous_schema_keeps_its_rows_and_gains_feedba
     finally:
         await store.close()
     assert await backend.schema_version() == newest
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_answers_is_committed_in_groups_and_a_setting_waits_for_one_group_at_most(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await SqliteBackend(tmp_path / "state", monkeypatch).open()
+    commits: list[str] = []
+    connection = store._connection
+    real_commit = connection.commit
+
+    async def counted_commit() -> None:
+        commits.append("commit")
+        await real_commit()
+
+    monkeypatch.setattr(connection, "commit", counted_commit)
+    try:
+        first = [asyncio.ensure_future(store.record_answer(shown(number))) for number in range(1, 301)]
+        await asyncio.sleep(0)  # the first group takes the write lock with all 300 in it
+        later = [asyncio.ensure_future(store.record_answer(shown(number))) for number in range(301, 601)]
+        changed = asyncio.ensure_future(store.set(GUILD, results=5))
+        await asyncio.gather(*first, *later, changed)
+        assert (await store.get(GUILD)).results == 5
+        assert len(commits) <= 4, f"{len(commits)} commits for 600 answers and one setting"
+        assert await vote(store, 1, 501, UP) is VoteOutcome.RECORDED
+        assert await vote(store, 600, 501, DOWN) is VoteOutcome.RECORDED
+        groups = await store.answers_report(GUILD, now() - timedelta(days=1), None, disliked_only=False)
+        assert sum(group.shown for group in groups) == 600
+    finally:
+        await store.close()
+
+
+@pytest.mark.asyncio
+async def test_a_group_that_cannot_be_committed_fails_every_answer_in_it_and_keeps_the_earlier_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await SqliteBackend(tmp_path / "state", monkeypatch).open()
+    try:
+        await store.record_answer(shown(1))
+        connection = store._connection
+        real_commit = connection.commit
+
+        async def disk_full() -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(connection, "commit", disk_full)
+        results = await asyncio.gather(*(store.record_answer(shown(n)) for n in range(2, 12)), return_exceptions=True)
+        assert all(isinstance(result, sqlite3.OperationalError) for result in results)
+        monkeypatch.setattr(connection, "commit", real_commit)
+        await store.record_answer(shown(12))
+        groups = await store.answers_report(GUILD, now() - timedelta(days=1), None, disliked_only=False)
+        assert sum(group.shown for group in groups) == 2, "the first answer and the one after the failure"
+    finally:
+        await store.close()

@@ -32,19 +32,21 @@ from bot.core.operations import (
 from bot.core.passage_context import PassageContext, paragraphs_around
 from bot.core.questions import Question
 from bot.core.settings import Settings
-from corpus import Corpus, CorpusFileError, CorpusLoad, diff_corpora, load_corpus
+from corpus import Corpus, CorpusDiff, CorpusFileError, CorpusLoad, diff_corpora, diff_hashes, load_corpus
 from corpus.edits import AppliedEdit, EditFailed, FileChangedOnDisk, FileEdit, apply_edit, current_bytes, undo_edit
 from corpus.files import plan_upload
 from corpus.models import Article
 from corpus.removal import RemovalRefused, plan_removal
 from index import accel
 from index.bm25 import IndexFormatError
-from index.build_process import CHILD_BUILD_MIN_PARAGRAPHS, build_in_child
-from index.store import load_or_build, open_unchanged
+from index.build_process import build_in_child, corpus_is_large
+from index.store import load_or_build, open_saved, open_unchanged
 from storage.collector import collections_paused, release_gradually, settle_long_lived_objects
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# How long a large reload waits for the compiled kernels before serving without them (index/accel.py).
+KERNELS_WAIT_SECONDS = 10.0
 
 
 class CorpusRefused(Exception):
@@ -166,6 +168,14 @@ def open_unchanged_corpus(settings: Settings) -> tuple[SearchEngine, tuple[Corpu
     )
     start_kernels(engine)
     return engine, unchanged.errors
+
+
+def answer_once(engine: SearchEngine) -> None:
+    """Answer one question (the first article's title) on a new engine before it serves, so that its first-query
+    work (each paragraph's length factor over the whole index, the kernels' scratch space) is done here, in the
+    reload's thread, and not on a member's question while the event loop waits for the interpreter lock."""
+    if len(engine.articles):
+        engine.search(engine.articles[0].title, 1)
 
 
 def start_kernels(engine: SearchEngine) -> None:
@@ -374,6 +384,10 @@ class StoryService:
 
     def _rebuild(self, what: str, allowed: frozenset[str], count_changed: bool) -> ChangeReport:
         started = time.perf_counter()
+        if corpus_is_large(self.settings.corpus_dir, self._engine.paragraph_count):
+            report = self._rebuild_in_child(what, allowed, count_changed, started)
+            if report is not None:
+                return report
         try:
             loaded_corpus = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
         except CorpusFileError as error:  # the folder itself went away (an unmounted volume) or became unreadable
@@ -390,25 +404,51 @@ class StoryService:
             del loaded_corpus
             release_gradually(parsed)
 
+    def _rebuild_in_child(
+        self, what: str, allowed: frozenset[str], count_changed: bool, started: float
+    ) -> ChangeReport | None:
+        """A large corpus read and built in a child process (index/build_process.py), so this process parses no
+        file; then its saved generation opened as a start-up does. None when the child failed or the folder changed
+        since it read it: the caller then reads and builds here."""
+        settings, search = self.settings, engine_settings(self.settings)
+        accel.start()  # a large index answers through the kernels: load them while the child works, not after
+        outcome = build_in_child(settings.corpus_dir, settings.max_file_bytes, search.index, settings.state_dir)
+        if outcome is None:
+            return None
+        if outcome.bad_files:
+            raise CorpusRefused("The corpus has bad files, so nothing changed:", outcome.errors)
+        serving = {article.id: article.content_hash() for article in self.corpus.articles}
+        diff = diff_hashes(serving, outcome.hashes, self._engine.paragraph_count, outcome.paragraphs)
+        _check_confirmed(what, diff.removed, diff.changed if count_changed else (), allowed)
+        try:  # the generation the child saved for exactly what it read (the folder record is its, too)
+            paragraphs = open_saved(settings.state_dir, search.index, outcome.key, settings.corpus_dir, serving=True)
+        except (IndexFormatError, OSError) as error:
+            log.info("%s: the index built in a child cannot be served (%s); reading the folder here", what, error)
+            return None
+        engine = SearchEngine(paragraphs, search)
+        accel.wait(KERNELS_WAIT_SECONDS)  # serve the new index through them from its first answer (normally ready)
+        answer_once(engine)
+        return self._serve(engine, diff, started)
+
     def _swap_in(
         self, loaded_corpus: CorpusLoad, what: str, allowed: frozenset[str], count_changed: bool, started: float
     ) -> ChangeReport:
         if loaded_corpus.errors:
             raise CorpusRefused("The corpus has bad files, so nothing changed:", loaded_corpus.errors)
-        new = loaded_corpus.corpus
-        diff, paragraphs = diff_corpora(self.corpus, new), new.paragraph_count
-        del new
+        diff = diff_corpora(self.corpus, loaded_corpus.corpus)
         _check_confirmed(what, diff.removed, diff.changed if count_changed else (), allowed)
         settings, state_dir = engine_settings(self.settings), self.settings.state_dir
         try:
-            if paragraphs >= CHILD_BUILD_MIN_PARAGRAPHS:
-                build_in_child(self.settings.corpus_dir, self.settings.max_file_bytes, settings.index, state_dir)
             engine = load_engine(loaded_corpus.articles, settings, state_dir, loaded_corpus=loaded_corpus)
         except OSError as error:
             log.warning("%s: the index could not be saved in %s: %s", what, state_dir, error)
             reason = error.strerror or str(error)
             message = f"Nothing changed: the new index could not be saved in the state folder ({reason})."
             raise StateWriteFailed(message) from error
+        return self._serve(engine, diff, started)
+
+    def _serve(self, engine: SearchEngine, diff: CorpusDiff, started: float) -> ChangeReport:
+        """Swap the new engine in (one assignment) and say what changed."""
         self._engine = engine
         self._finder = self._corpus = None  # made for the old engine: they would keep it alive
         self.load_errors = ()

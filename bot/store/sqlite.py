@@ -153,7 +153,8 @@ class GuildSettingsStore(SqliteFeedback):
         return f"SQLite {self._path}"
 
     async def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection, once the answers being recorded are committed."""
+        await self._finish_grouped()
         await self._connection.close()
 
     async def get(self, guild_id: int | None) -> GuildSettings:

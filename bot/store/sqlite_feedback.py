@@ -1,12 +1,17 @@
 """What members could not find, in SQLite: the `GuildStore` feedback methods of `GuildSettingsStore`.
 
 Times are ISO text in UTC to the second (`2024-07-31T03:36:51+00:00`), one format throughout, so they compare as
-text. Writes go through the store's one connection under its write lock; a vote is one statement.
+text. Writes go through the store's one connection under its write lock; a vote is one statement. The records of
+shown answers and unanswered questions are committed in groups: every record that arrives while a commit waits for
+the lock joins it, so a busy server costs one fsync a group, not one an answer, and a settings change or a
+moderation log line waits behind at most one group, never behind a backlog of answers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import aiosqlite
@@ -30,11 +35,58 @@ def stored_time(moment: datetime) -> str:
     return as_utc(moment).isoformat(timespec="seconds")
 
 
+Statement = tuple[str, tuple[object, ...]]
+
+
+@dataclass
+class GroupedWrite:
+    """Inserts committed together in one transaction; `done` resolves (or fails) for all of them at once."""
+
+    done: asyncio.Future[None]
+    statements: list[Statement] = field(default_factory=list)
+    started: bool = False  # once its commit has the lock, later inserts go to the next group
+    task: asyncio.Task[None] | None = None
+
+
 class SqliteFeedback:
     """Mixin of GuildSettingsStore: needs its `_connection` and `_writing` lock."""
 
     _connection: aiosqlite.Connection
     _writing: asyncio.Lock
+    _grouped: GroupedWrite | None = None
+
+    async def _write_grouped(self, statement: Statement) -> None:
+        """Insert with whatever else is queued meanwhile, in one transaction (see the module's docstring); raises
+        what the commit raised."""
+        group = self._grouped
+        if group is None or group.started:
+            done = asyncio.get_running_loop().create_future()
+            done.add_done_callback(lambda future: future.cancelled() or future.exception())  # never "unretrieved"
+            group = self._grouped = GroupedWrite(done)
+            group.task = asyncio.ensure_future(self._commit_group(group))
+        group.statements.append(statement)
+        await asyncio.shield(group.done)
+
+    async def _commit_group(self, group: GroupedWrite) -> None:
+        async with self._writing:
+            group.started = True
+            try:
+                for sql_text, rows in itertools.groupby(group.statements, key=lambda statement: statement[0]):
+                    await self._connection.executemany(sql_text, [parameters for _, parameters in rows])
+                await self._connection.commit()
+            except BaseException as error:
+                await self._connection.rollback()
+                group.done.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+            else:
+                group.done.set_result(None)
+
+    async def _finish_grouped(self) -> None:
+        """Wait for the group being committed, if any (before the connection closes)."""
+        group = self._grouped
+        if group is not None and group.task is not None:
+            await asyncio.gather(group.task, return_exceptions=True)
 
     async def _write(self, *statements: tuple[str, tuple[object, ...]]) -> int:
         """Run the statements in one transaction; the rows the last one changed."""
@@ -53,13 +105,14 @@ class SqliteFeedback:
     async def record_answer(self, answer: ShownAnswer) -> None:
         """Keep one page of an answer as it was shown (again: nothing happens)."""
         values = (answer.answer_id, answer.page, answer.guild_id, stored_time(answer.at), answer.command)
-        await self._write((sql.RECORD_ANSWER, (*values, answer.question, answer.passages_json, answer.settings)))
+        values += (answer.question, answer.passages_json, answer.settings)
+        await self._write_grouped((sql.RECORD_ANSWER, values))
 
     async def record_unanswered(self, question: Unanswered) -> None:
         """Keep a question that found nothing, with the reason."""
         values = (question.question_id, question.guild_id, stored_time(question.at), question.command)
         values += (question.question, question.reason)
-        await self._write((sql.RECORD_UNANSWERED, values))
+        await self._write_grouped((sql.RECORD_UNANSWERED, values))
 
     async def vote(
         self,

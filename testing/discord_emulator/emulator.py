@@ -58,6 +58,7 @@ class DiscordEmulator(Driving, Waits, GuildEvents):
         self.violations: list[Violation] = []
         self.sent: list[SentMessage] = []
         self.sent_by_id: dict[int, SentMessage] = {}
+        self.sent_by_nonce: dict[tuple[int, object], list[SentMessage]] = {}  # a retried send finds its message
         self.user_messages: list[dict[str, Any]] = []
         self.interactions: dict[int, InteractionRecord] = {}
         self.interactions_by_token: dict[str, InteractionRecord] = {}
@@ -70,6 +71,7 @@ class DiscordEmulator(Driving, Waits, GuildEvents):
         self.store = MessageStore(self)
         self._changed = asyncio.Event()
         self._consumed: set[int] = set()
+        self._scan_from = 0  # self.sent[:_scan_from] are all consumed (waits.py)
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
@@ -195,8 +197,11 @@ class DiscordEmulator(Driving, Waits, GuildEvents):
 
     def forget_history(self) -> None:
         """Drop every recorded message, request and consumed mark (violations stay): keeps long soaks flat."""
-        for records in (self.sent, self.sent_by_id, self.user_messages, self.requests, self._consumed):
+        records: Any
+        everything = (self.sent, self.sent_by_id, self.sent_by_nonce, self.user_messages, self.requests, self._consumed)
+        for records in everything:
             records.clear()
+        self._scan_from = 0
         self.world.messages.clear()
         self.gateway.received.clear()
         for session in self.gateway.sessions.values():

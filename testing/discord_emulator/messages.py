@@ -102,8 +102,8 @@ class MessageStore:
         """
         nonce = body.get("nonce")
         if via == "channel" and body.get("enforce_nonce") and nonce is not None:
-            for earlier in self.emu.sent:
-                if earlier.channel_id == channel.id and earlier.message.get("nonce") == nonce and not earlier.deleted:
+            for earlier in self.emu.sent_by_nonce.get((channel.id, nonce), ()):
+                if not earlier.deleted:
                     return earlier
         self.check(route, body, files, mentions=True)
         if via == "channel":
@@ -130,10 +130,12 @@ class MessageStore:
         return sent
 
     def remember(self, sent: SentMessage) -> None:
-        """Index a bot message (by id, in its channel, and in the ordered feed `wait_for_message` reads)."""
+        """Index a bot message (by id, by nonce, in its channel, and in the ordered feed `wait_for_message` reads)."""
         self.world.messages[sent.id] = sent.message
         self.emu.sent.append(sent)
         self.emu.sent_by_id[sent.id] = sent
+        if (nonce := sent.message.get("nonce")) is not None:
+            self.emu.sent_by_nonce.setdefault((sent.channel_id, nonce), []).append(sent)
         channel = self.world.channels.get(sent.channel_id)
         if channel is not None:
             channel.last_message_id = sent.id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -58,7 +59,13 @@ class Waits:
         wanted = None if channel is None else int(getattr(channel, "id", channel))
 
         def check() -> SentMessage | None:
-            for sent in self.sent:
+            # Messages before the first unconsumed one are never returned again: skip them once, not on every
+            # check (a soak or load run consumes thousands, and every waiter checks on every change).
+            start, history = self._scan_from, self.sent
+            while start < len(history) and history[start].id in self._consumed:
+                start += 1
+            self._scan_from = start
+            for sent in itertools.islice(history, start, None):
                 if sent.id in self._consumed or sent.deleted or int(sent.message.get("flags") or 0) & LOADING:
                     continue
                 if wanted is not None and sent.channel_id != wanted:
