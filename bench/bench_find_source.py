@@ -34,7 +34,7 @@ from answers.engine import SearchEngine
 from answers.source_match import TermWeights, containment
 from answers.sources import PartFinding, SourceFinder, SourceFinding, Verdict
 from bot.core.claims import claim_of
-from bot.core.service import engine_settings
+from bot.core.engine_opening import engine_settings
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from corpus import load_corpus
 

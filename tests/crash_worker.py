@@ -23,7 +23,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from answers.engine import SearchEngine
-from bot.core.service import StoryService, engine_settings
+from bot.core.engine_opening import engine_settings
+from bot.core.service import StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.store import GuildSettings, GuildSettingsStore
 from corpus import load_corpus

@@ -12,7 +12,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from answers.engine import SearchEngine
-from bot.core.service import engine_settings
+from bot.core.engine_opening import engine_settings
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from corpus import load_corpus
 from index.store import load_or_build

@@ -19,8 +19,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.core.changes import CorpusRefused
 from bot.core.questions import Question
-from bot.core.service import CorpusRefused, StoryService
+from bot.core.service import StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.store import GuildSettings
 from bot.store.cluster import CorpusCoordinator, corpus_fingerprint

@@ -19,7 +19,8 @@ import corpus.edits
 import corpus.files
 import index.store
 import storage.durable_files
-from bot.core.service import CorpusRefused, NeedsConfirmation, StoryService
+from bot.core.changes import CorpusRefused, NeedsConfirmation
+from bot.core.service import StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from corpus import Corpus, load_corpus
 from corpus.loaders import parse_file

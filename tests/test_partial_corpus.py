@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.changes import CorpusRefused
 from bot.core.questions import Question
-from bot.core.service import CorpusRefused, StoryService
+from bot.core.service import StoryService
 from bot.core.settings import Settings
 from corpus import load_corpus, parse_articles
 from corpus.files import UploadRefused

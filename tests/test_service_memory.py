@@ -14,8 +14,9 @@ import pytest
 
 import bot.core.service
 import index.build_process
+from bot.core.changes import CorpusRefused, NeedsConfirmation
 from bot.core.questions import Question
-from bot.core.service import CorpusRefused, NeedsConfirmation, StoryService
+from bot.core.service import StoryService
 from bot.core.settings import BUNDLED_CORPUS, load_settings
 from index.build_process import BuildOutcome, corpus_is_large
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.operations import StateDirectoryError
 from bot.core.questions import Question
-from bot.core.service import StateDirectoryError, StoryService
+from bot.core.service import StoryService
 from bot.core.settings import BUNDLED_CORPUS, Settings
 from bot.store import DATABASE_FILE, GuildSettings, GuildSettingsStore
 from index.postings_io import CURRENT_FILE, MANIFEST_FILE, current_generation

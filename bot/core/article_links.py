@@ -9,7 +9,8 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.core.service import ChangeReport, StoryService
+from bot.core.changes import ChangeReport
+from bot.core.service import StoryService
 from corpus.loaders import article_id_for
 from corpus.web_fetch import Lookup, system_lookup
 from corpus.web_import import WebArticle, fetch_article, plan_web_article

@@ -7,25 +7,34 @@ the serving engine in one assignment, so a member's search always sees a whole i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from answers.engine import EngineSettings, ProgressCallback, SearchEngine, SearchResult
+from answers.engine import ProgressCallback, SearchEngine, SearchResult
 from answers.sources import SourceFinder, SourceFinding
+from bot.core.changes import (
+    ChangeReport,
+    CorpusRefused,
+    StateWriteFailed,
+    check_confirmed,
+)
 from bot.core.claims import Claim
+from bot.core.engine_opening import (
+    answer_once,
+    engine_settings,
+    load_engine,
+    open_unchanged_corpus,
+    prepare_state_directory,
+    start_kernels,
+)
 from bot.core.operations import (
-    StateDirectoryError,
     load_corpus_folder,
-    os_reason,
     require_corpus_folder,
     writing_state,
 )
@@ -40,149 +49,13 @@ from corpus.removal import RemovalRefused, plan_removal
 from index import accel
 from index.bm25 import IndexFormatError
 from index.build_process import build_in_child, corpus_is_large
-from index.store import load_or_build, open_saved, open_unchanged
+from index.store import open_saved
 from storage.collector import collections_paused, release_gradually, settle_long_lived_objects
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 # How long a large reload waits for the compiled kernels before serving without them (index/accel.py).
 KERNELS_WAIT_SECONDS = 10.0
-
-
-class CorpusRefused(Exception):
-    """A change to the corpus that was refused; the old index keeps serving. `errors` lists each bad file."""
-
-    def __init__(self, summary: str, errors: tuple[CorpusFileError, ...] = ()) -> None:
-        self.summary = summary
-        self.errors = errors
-        super().__init__(summary + "".join(f"\n- {error}" for error in errors))
-
-
-class StateWriteFailed(CorpusRefused):
-    """The new index could not be saved (a full or read-only state disk): nothing changed, the old index serves."""
-
-
-@dataclass(frozen=True)
-class ChangePlan:
-    """A change that would remove or change more than one article: what it would do, and the ids that would go."""
-
-    summary: str
-    going: frozenset[str]
-
-
-class NeedsConfirmation(Exception):
-    """Nothing was done: the change would remove or change several articles. Ask the moderator with `plan.summary`,
-    then make the same call again with `confirmed=plan.going`."""
-
-    def __init__(self, plan: ChangePlan) -> None:
-        self.plan = plan
-        super().__init__(plan.summary)
-
-
-def prepare_state_directory(state_dir: Path) -> None:
-    """Create the state directory when missing and check that a file can be written, synced and removed in it.
-
-    Raises StateDirectoryError naming the folder and the reason (not a folder, read-only, full, no permission).
-    """
-    probe = state_dir / f".write-test-{os.getpid()}"
-    if state_dir.exists() and not state_dir.is_dir():
-        raise StateDirectoryError(
-            f"the state directory {state_dir} cannot be created or written: it is a file, not a folder"
-        )
-    try:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(descriptor, b"storybot write test\n")
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-            with contextlib.suppress(OSError):
-                probe.unlink()
-    except OSError as error:
-        raise StateDirectoryError(
-            f"the state directory {state_dir} cannot be created or written: {os_reason(error)}"
-        ) from None
-
-
-@dataclass(frozen=True)
-class ChangeReport:
-    """What a reload, upload or removal changed, for the reply."""
-
-    summary: str
-    seconds: float
-    articles: int
-    paragraphs: int
-
-
-def load_engine(
-    articles: Sequence[Article],
-    settings: EngineSettings,
-    state_dir: Path,
-    progress: ProgressCallback | None = None,
-    loaded_corpus: CorpusLoad | None = None,
-) -> SearchEngine:
-    """The saved index when it matches the articles, else a new one built and saved; answering by `settings`.
-    With the `loaded_corpus` the articles come from, its folder is recorded for the next start-up."""
-    folder, errors = (loaded_corpus.folder, loaded_corpus.errors) if loaded_corpus else (None, ())
-    loaded = load_or_build(articles, settings.index, state_dir, progress, folder=folder, errors=errors)
-    paragraphs = loaded.paragraphs
-    verb = "built" if loaded.built else "loaded"
-    log.info(
-        "%s the index: %d articles, %d paragraphs (%s)", verb, len(articles), paragraphs.paragraph_count, loaded.reason
-    )
-    return SearchEngine(paragraphs, settings)
-
-
-def engine_settings(settings: Settings) -> EngineSettings:
-    """The index settings selected by the bot's settings."""
-    return settings.search.engine_settings()
-
-
-def open_unchanged_corpus(settings: Settings) -> tuple[SearchEngine, tuple[CorpusFileError, ...]] | None:
-    """The saved index and text store when the corpus folder is exactly as last loaded (index/store.py
-    `open_unchanged`), with the bad files it had (each logged again); None, with the reason logged, otherwise."""
-    started = time.perf_counter()
-    search = engine_settings(settings)
-    try:
-        unchanged = open_unchanged(settings.corpus_dir, settings.state_dir, search.index, settings.max_file_bytes)
-    except IndexFormatError as error:
-        log.info("loading the corpus folder: %s", error)
-        return None
-    engine = SearchEngine(unchanged.paragraphs, search)
-    for error in unchanged.errors:
-        log.warning("skipped %s", error)
-    if unchanged.errors:
-        log.warning(
-            "%d bad files or records skipped in %s; a reload is refused until they are fixed",
-            len(unchanged.errors),
-            settings.corpus_dir,
-        )
-    if not len(engine.articles):
-        log.warning("the corpus folder %s holds no articles: every question will be told so", settings.corpus_dir)
-    log.info(
-        "the corpus folder is unchanged: served the saved index and text (%d articles, %d paragraphs) in %.2f s",
-        len(engine.articles),
-        engine.paragraph_count,
-        time.perf_counter() - started,
-    )
-    start_kernels(engine)
-    return engine, unchanged.errors
-
-
-def answer_once(engine: SearchEngine) -> None:
-    """Answer one question (the first article's title) on a new engine before it serves, so that its first-query
-    work (each paragraph's length factor over the whole index, the kernels' scratch space) is done here, in the
-    reload's thread, and not on a member's question while the event loop waits for the interpreter lock."""
-    if len(engine.articles):
-        engine.search(engine.articles[0].title, 1)
-
-
-def start_kernels(engine: SearchEngine) -> None:
-    """Start loading the compiled query kernels in the background when this index will use them, so that the first
-    question does not wait for them (index/accel.py)."""
-    if engine.paragraph_count >= accel.MIN_DOCUMENTS:
-        accel.start()
 
 
 class StoryService:
@@ -328,7 +201,7 @@ class StoryService:
         dropped = sorted(before.keys() - after.keys())
         changed = sorted(key for key in before.keys() & after.keys() if before[key] != after[key])
         what = f"Replacing `{name}`" if upload.replaces else f"Adding `{name}`"
-        _check_confirmed(what, dropped, changed, confirmed)
+        check_confirmed(what, dropped, changed, confirmed)
         try:
             old_bytes = current_bytes(upload.target) if upload.replaces else None
         except OSError as error:
@@ -343,7 +216,7 @@ class StoryService:
         except RemovalRefused as refused:
             raise CorpusRefused(str(refused)) from None
         what = f"Removing `{plan.file_name}`"
-        _check_confirmed(what, plan.removed, (), confirmed)
+        check_confirmed(what, plan.removed, (), confirmed)
         report, applied = self._apply_and_rebuild(plan.edit, what, confirmed | set(plan.removed), False)
         assert applied.kept is not None, "a removal keeps the old file"
         return report, applied.kept
@@ -419,7 +292,7 @@ class StoryService:
             raise CorpusRefused("The corpus has bad files, so nothing changed:", outcome.errors)
         serving = {article.id: article.content_hash() for article in self.corpus.articles}
         diff = diff_hashes(serving, outcome.hashes, self._engine.paragraph_count, outcome.paragraphs)
-        _check_confirmed(what, diff.removed, diff.changed if count_changed else (), allowed)
+        check_confirmed(what, diff.removed, diff.changed if count_changed else (), allowed)
         try:  # the generation the child saved for exactly what it read (the folder record is its, too)
             paragraphs = open_saved(settings.state_dir, search.index, outcome.key, settings.corpus_dir, serving=True)
         except (IndexFormatError, OSError) as error:
@@ -436,7 +309,7 @@ class StoryService:
         if loaded_corpus.errors:
             raise CorpusRefused("The corpus has bad files, so nothing changed:", loaded_corpus.errors)
         diff = diff_corpora(self.corpus, loaded_corpus.corpus)
-        _check_confirmed(what, diff.removed, diff.changed if count_changed else (), allowed)
+        check_confirmed(what, diff.removed, diff.changed if count_changed else (), allowed)
         settings, state_dir = engine_settings(self.settings), self.settings.state_dir
         try:
             engine = load_engine(loaded_corpus.articles, settings, state_dir, loaded_corpus=loaded_corpus)
@@ -455,19 +328,3 @@ class StoryService:
         summary = diff.summary()
         log.info("corpus reloaded: %s", summary)
         return ChangeReport(summary, time.perf_counter() - started, len(engine.articles), engine.paragraph_count)
-
-
-def _check_confirmed(what: str, removed: Sequence[str], changed: Sequence[str], confirmed: frozenset[str]) -> None:
-    """Raise NeedsConfirmation when several articles would go or change and the moderator has not confirmed them."""
-    going = frozenset(removed) | frozenset(changed)
-    if len(going) >= 2 and not going <= confirmed:
-        parts = [f"remove {_listed(removed)}"] if removed else []
-        parts += [f"change {_listed(changed)}"] if changed else []
-        raise NeedsConfirmation(ChangePlan(f"{what} would {' and '.join(parts)}.", going))
-
-
-def _listed(ids: Sequence[str], shown: int = 10) -> str:
-    """`3 articles (a, b, c)`, with `and N more` past `shown`."""
-    names = ", ".join(f"`{article_id}`" for article_id in list(ids)[:shown])
-    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
-    return f"{len(ids)} article{'s' if len(ids) != 1 else ''} ({names}{more})"

@@ -11,7 +11,7 @@ from typing import TypeVar
 import discord
 from discord.ext import commands
 
-from bot.core.service import ChangePlan, NeedsConfirmation
+from bot.core.changes import ChangePlan, NeedsConfirmation
 from bot.discord.embeds import shorten
 
 T = TypeVar("T")

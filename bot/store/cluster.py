@@ -27,7 +27,8 @@ from typing import Any
 
 import asyncpg
 
-from bot.core.service import CorpusRefused, StoryService
+from bot.core.changes import CorpusRefused
+from bot.core.service import StoryService
 from bot.store.base import StoreUnavailable
 from bot.store.postgres import PostgresGuildStore
 from corpus.models import Article

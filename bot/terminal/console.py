@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from answers.engine import Hit, NoMatch, SearchResult
 from answers.sources import Verdict
+from bot.core.changes import ChangePlan, ChangeReport, CorpusRefused, NeedsConfirmation
 from bot.core.claims import claim_of
 from bot.core.commands import BY_NAME, terminal_commands, terminal_help
 from bot.core.passage_context import PassageGone
@@ -28,7 +29,7 @@ from bot.core.presenting import (
 )
 from bot.core.questions import Question
 from bot.core.safe_text import visible
-from bot.core.service import ChangePlan, ChangeReport, CorpusRefused, NeedsConfirmation, StoryService
+from bot.core.service import StoryService
 from bot.core.source_replies import NO_WORDS
 from bot.terminal.answer_text import bold, render_context, render_finding, render_result
 from bot.terminal.report import console_report

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from bot.core.engine_opening import engine_settings, prepare_state_directory
 from bot.core.operations import StateDirectoryError, load_corpus_folder, writing_state
-from bot.core.service import engine_settings, prepare_state_directory
 from bot.core.settings import Settings
 from index.bm25 import CompiledIndex, IndexFormatError
 from index.paragraphs import ProgressCallback

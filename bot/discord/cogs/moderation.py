@@ -10,8 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.article_links import add_link_article
+from bot.core.changes import ChangeReport, CorpusRefused
 from bot.core.commands import discord_options
-from bot.core.service import ChangeReport, CorpusRefused
 from bot.discord.app import StoryBot
 from bot.discord.confirming import with_confirmation
 from bot.discord.embeds import escape, link_text, shorten
