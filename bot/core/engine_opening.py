@@ -72,6 +72,19 @@ def engine_settings(settings: Settings) -> EngineSettings:
     return settings.search.engine_settings()
 
 
+def log_start_up_problems(corpus_dir: Path, errors: Sequence[CorpusFileError], articles: int) -> None:
+    """Log each bad file or record skipped at start-up, how many (a reload is refused until they are fixed), and an
+    empty corpus, as WARNINGs naming the folder."""
+    for error in errors:
+        log.warning("skipped %s", error)
+    if errors:
+        log.warning(
+            "%d bad files or records skipped in %s; a reload is refused until they are fixed", len(errors), corpus_dir
+        )
+    if not articles:
+        log.warning("the corpus folder %s holds no articles: every question will be told so", corpus_dir)
+
+
 def open_unchanged_corpus(settings: Settings) -> tuple[SearchEngine, tuple[CorpusFileError, ...]] | None:
     """The saved index and text store when the corpus folder is exactly as last loaded (index/store.py
     `open_unchanged`), with the bad files it had (each logged again); None, with the reason logged, otherwise."""
@@ -83,16 +96,7 @@ def open_unchanged_corpus(settings: Settings) -> tuple[SearchEngine, tuple[Corpu
         log.info("loading the corpus folder: %s", error)
         return None
     engine = SearchEngine(unchanged.paragraphs, search)
-    for error in unchanged.errors:
-        log.warning("skipped %s", error)
-    if unchanged.errors:
-        log.warning(
-            "%d bad files or records skipped in %s; a reload is refused until they are fixed",
-            len(unchanged.errors),
-            settings.corpus_dir,
-        )
-    if not len(engine.articles):
-        log.warning("the corpus folder %s holds no articles: every question will be told so", settings.corpus_dir)
+    log_start_up_problems(settings.corpus_dir, unchanged.errors, len(engine.articles))
     log.info(
         "the corpus folder is unchanged: served the saved index and text (%d articles, %d paragraphs) in %.2f s",
         len(engine.articles),

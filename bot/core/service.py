@@ -29,6 +29,7 @@ from bot.core.engine_opening import (
     answer_once,
     engine_settings,
     load_engine,
+    log_start_up_problems,
     open_unchanged_corpus,
     prepare_state_directory,
     start_kernels,
@@ -85,16 +86,7 @@ class StoryService:
         if unchanged is not None:
             return cls(settings, unchanged[0], unchanged[1])
         loaded_corpus = load_corpus_folder(settings.corpus_dir, settings.max_file_bytes)
-        for error in loaded_corpus.errors:
-            log.warning("skipped %s", error)
-        if loaded_corpus.errors:
-            log.warning(
-                "%d bad files or records skipped in %s; a reload is refused until they are fixed",
-                len(loaded_corpus.errors),
-                settings.corpus_dir,
-            )
-        if not loaded_corpus.articles:
-            log.warning("the corpus folder %s holds no articles: every question will be told so", settings.corpus_dir)
+        log_start_up_problems(settings.corpus_dir, loaded_corpus.errors, len(loaded_corpus.articles))
         with writing_state(settings.state_dir, "the index"):
             engine = load_engine(
                 loaded_corpus.articles, engine_settings(settings), settings.state_dir, progress, loaded_corpus
