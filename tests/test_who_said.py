@@ -78,6 +78,12 @@ def test_the_console_shows_the_speaker_then_the_quotation_then_the_citation(serv
     )
 
 
+def test_a_speaker_described_in_lower_case_begins_its_line_with_a_capital(service: StoryService) -> None:
+    answer = ConsoleSession(service).execute("!who said america's border czar failed us").splitlines()
+    assert answer[0].startswith("1. **A Trump campaign ad**: “This is **America’s border czar**")
+    assert who(service, "who said america's border czar failed us").hits[0].quote.speaker == "a Trump campaign ad"
+
+
 @pytest.mark.parametrize("max_chars", [120, 350])
 def test_the_speaker_and_quotation_fit_the_room_given_with_balanced_bold(service: StoryService, max_chars: int) -> None:
     for words, *_ in QUOTATIONS:

@@ -63,6 +63,12 @@ def no_quote_sentence(result: SearchResult) -> str | None:
     return NO_QUOTE_SENTENCE if result.quote_found is False and result.hits else None
 
 
+def line_start(text: str) -> str:
+    """Text that begins a line of an answer, with its first letter upper case (`critics` → `Critics`, `a Trump
+    campaign ad` → `A Trump campaign ad`); the rest as the article wrote it."""
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
 def markdown_bold(text: str) -> str:
     """Text in Markdown bold, as both the terminal and Discord show a speaker (nothing to mark: unchanged)."""
     return f"**{text}**" if text.strip() else text
@@ -83,7 +89,7 @@ def passage_text(
     quote = hit.quote
     if quote is None or (quote.label and not quote.speaker):
         return hit.snippet(max_chars, mark=mark, escape=escape)
-    speaker = strong(escape(quote.speaker)) if quote.speaker else ""
+    speaker = strong(escape(line_start(quote.speaker))) if quote.speaker else ""
     around = len(quote.speaker) + 4 if quote.speaker else len(UNATTRIBUTED) + 3
     room = max(MIN_PASSAGE_CHARS, max_chars - around)
     if quote.label:  # a scare quote: the sentence around it says more than the one or two words
