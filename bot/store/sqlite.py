@@ -191,7 +191,7 @@ class GuildSettingsStore(SqliteFeedback):
         """
         async with self._locks[guild_id], self._writing:
             self._cache.pop(guild_id, None)
-            try:
+            async with self._committed():
                 await self._connection.execute("BEGIN IMMEDIATE")
                 current = await self._read(guild_id)
                 changes = dict(change(current))
@@ -203,10 +203,6 @@ class GuildSettingsStore(SqliteFeedback):
                             "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
                             [(guild_id, key, value) for key, value in rows.items()],
                         )
-                await self._connection.commit()
-            except BaseException:
-                await self._connection.rollback()
-                raise
             return await self._load(guild_id)
 
     async def set(self, guild_id: int, **changes: Any) -> GuildSettings:
@@ -217,14 +213,10 @@ class GuildSettingsStore(SqliteFeedback):
         """Forget one key of a guild's settings, so it falls back to the default."""
         async with self._locks[guild_id], self._writing:
             self._cache.pop(guild_id, None)
-            try:
+            async with self._committed():
                 await self._connection.execute(
                     "DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key)
                 )
-                await self._connection.commit()
-            except BaseException:
-                await self._connection.rollback()
-                raise
             return await self._load(guild_id)
 
     def forget_cached(self, guild_id: int) -> None:
@@ -235,17 +227,12 @@ class GuildSettingsStore(SqliteFeedback):
         """Record a moderation action: who, when, what; also written to the log."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         log.info("moderation: %s by %s (%d) in guild %s: %s", action, user_name, user_id, guild_id, detail)
-        async with self._writing:
-            try:
-                await self._connection.execute(
-                    "INSERT INTO moderation_log (at, guild_id, user_id, user_name, action, detail) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (at, guild_id, user_id, user_name, action, detail),
-                )
-                await self._connection.commit()
-            except BaseException:
-                await self._connection.rollback()
-                raise
+        async with self._writing, self._committed():
+            await self._connection.execute(
+                "INSERT INTO moderation_log (at, guild_id, user_id, user_name, action, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (at, guild_id, user_id, user_name, action, detail),
+            )
 
     async def recent_actions(self, guild_id: int, limit: int = 10) -> list[Action]:
         """The guild's latest moderation actions: (when, who, action, detail), newest first."""

@@ -10,7 +10,9 @@ moderation log line waits behind at most one group, never behind a backlog of an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -55,6 +57,17 @@ class SqliteFeedback:
     _writing: asyncio.Lock
     _grouped: GroupedWrite | None = None
 
+    @contextlib.asynccontextmanager
+    async def _committed(self) -> AsyncIterator[None]:
+        """Commit what the block wrote, or roll it back if the block (or the commit) fails. Use it with `_writing`
+        held: every write of the store, settings and feedback alike, goes through here."""
+        try:
+            yield
+            await self._connection.commit()
+        except BaseException:
+            await self._connection.rollback()
+            raise
+
     async def _write_grouped(self, statement: Statement) -> None:
         """Insert with whatever else is queued meanwhile, in one transaction (see the module's docstring); raises
         what the commit raised."""
@@ -71,11 +84,10 @@ class SqliteFeedback:
         async with self._writing:
             group.started = True
             try:
-                for sql_text, rows in itertools.groupby(group.statements, key=lambda statement: statement[0]):
-                    await self._connection.executemany(sql_text, [parameters for _, parameters in rows])
-                await self._connection.commit()
+                async with self._committed():
+                    for sql_text, rows in itertools.groupby(group.statements, key=lambda statement: statement[0]):
+                        await self._connection.executemany(sql_text, [parameters for _, parameters in rows])
             except BaseException as error:
-                await self._connection.rollback()
                 group.done.set_exception(error)
                 if not isinstance(error, Exception):
                     raise
@@ -90,17 +102,12 @@ class SqliteFeedback:
 
     async def _write(self, *statements: tuple[str, tuple[object, ...]]) -> int:
         """Run the statements in one transaction; the rows the last one changed."""
-        async with self._writing:
-            try:
-                changed = 0
-                for statement, parameters in statements:
-                    async with self._connection.execute(statement, parameters) as cursor:
-                        changed = cursor.rowcount
-                await self._connection.commit()
-                return changed
-            except BaseException:
-                await self._connection.rollback()
-                raise
+        async with self._writing, self._committed():
+            changed = 0
+            for statement, parameters in statements:
+                async with self._connection.execute(statement, parameters) as cursor:
+                    changed = cursor.rowcount
+        return changed
 
     async def record_answer(self, answer: ShownAnswer) -> None:
         """Keep one page of an answer as it was shown (again: nothing happens)."""
@@ -156,14 +163,9 @@ class SqliteFeedback:
     async def purge_feedback(self, before: datetime) -> int:
         """Delete the questions, answers and votes older than `before`; how many questions and answers went."""
         cutoff = (stored_time(before),)
-        async with self._writing:
-            try:
-                removed = 0
-                for number, statement in enumerate(sql.PURGE):
-                    async with self._connection.execute(statement, cutoff) as cursor:
-                        removed += cursor.rowcount if number else 0
-                await self._connection.commit()
-                return removed
-            except BaseException:
-                await self._connection.rollback()
-                raise
+        async with self._writing, self._committed():
+            removed = 0
+            for number, statement in enumerate(sql.PURGE):
+                async with self._connection.execute(statement, cutoff) as cursor:
+                    removed += cursor.rowcount if number else 0
+        return removed
