@@ -7,6 +7,8 @@ process) and PostgreSQL (`bot/store/postgres.py`, any number of processes). Both
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -45,6 +47,14 @@ class GuildSettings(BaseModel):
 
 class SettingRefused(Exception):
     """A change the guild's current settings rule out; the message is the reply for the admin."""
+
+
+async def stop_task(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a background task of the store (a listener, a follower, a claim's watch) and wait until it ends."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class StoreUnavailable(OperatorError):

@@ -29,7 +29,7 @@ import asyncpg
 
 from bot.core.changes import CorpusRefused
 from bot.core.service import StoryService
-from bot.store.base import StoreUnavailable
+from bot.store.base import StoreUnavailable, stop_task
 from bot.store.postgres import PostgresGuildStore
 from corpus.models import Article
 
@@ -136,11 +136,8 @@ class CorpusCoordinator:
 
     async def stop(self) -> None:
         """Stop following (a change in progress finishes on its own)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def fingerprint(self) -> str:
         """The fingerprint of the corpus this process serves (computed off the event loop, once per index)."""

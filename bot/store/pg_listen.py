@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from bot.core.database_url import connection_problem, describe_url
+from bot.store.base import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +51,8 @@ class Listening:
 
     async def stop(self) -> None:
         """Stop listening and close the connection."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def listen(self, channel: str, callback: Handler) -> None:
         """Call `callback(payload)` for every NOTIFY on `channel` (from any process, this one included)."""

@@ -23,7 +23,7 @@ import asyncpg
 from bot.core.database_url import connection_problem, describe_url
 from bot.core.operations import EXIT_FIX_SETTINGS
 from bot.core.settings import Settings
-from bot.store.base import StoreUnavailable
+from bot.store.base import StoreUnavailable, stop_task
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,7 @@ class ShardClaim:
 
     async def release(self) -> None:
         """Give the claim back (closing its connection ends every lock at once)."""
-        if self._watching is not None:
-            self._watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watching
+        await stop_task(self._watching)
         await self._close()
 
     async def _close(self) -> None:
