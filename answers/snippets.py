@@ -78,7 +78,7 @@ def best_fragment(text: str, spans: Sequence[Span], max_chars: int, *, ellipsis:
         return ends[j] - starts[i] + cost * (i > 0) + cost * (j < last)
 
     where = [bisect_right(starts, span.start) - 1 for span in spans]
-    group = _best_group(text, spans, where, lambda a, b: width(where[a], where[b]) <= max_chars)
+    group = _best_group(text, spans, lambda a, b: width(where[a], where[b]) <= max_chars)
     if group is None and spans:
         return _inside_word(text, spans, units[where[0]], max_chars - 2 * cost)
     lo, hi = (where[group[0]], where[group[1]]) if group else (0, 0)
@@ -187,9 +187,7 @@ def _units(text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
     return units
 
 
-def _best_group(
-    text: str, spans: Sequence[Span], where: Sequence[int], fits: Callable[[int, int], bool]
-) -> tuple[int, int] | None:
+def _best_group(text: str, spans: Sequence[Span], fits: Callable[[int, int], bool]) -> tuple[int, int] | None:
     """The first and last span of the run of spans that fits and has the most distinct words, then most spans."""
     keys = [_POSSESSIVE.sub("", text[start:end].casefold()) for start, end in spans]
     best: tuple[int, int] | None = None
