@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+import bot.core.service
+import index.build_process
+from index.build_process import BuildOutcome
 from testing.bot_harness import Stage, stage
 
 NEW_ARTICLE = (
@@ -38,6 +41,25 @@ async def test_reload_picks_up_a_new_file_and_says_what_changed(tmp_path: Path) 
         assert "Harris names a lighthouse keeper as running mate" in after.text()
         actions = await s.bot.guild_store.recent_actions(s.world.guild.id)
         assert actions[0][1:3] == ("moderator", "reload")
+
+
+@pytest.mark.asyncio
+async def test_a_large_corpus_reload_is_read_in_a_child_process_then_answers_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index.build_process, "CHILD_BUILD_MIN_PARAGRAPHS", 1)  # the story counts as large here
+    children: list[object] = []
+    real_build = bot.core.service.build_in_child
+    monkeypatch.setattr(bot.core.service, "build_in_child", lambda *a: children.append(real_build(*a)) or children[-1])
+    async with stage(tmp_path) as s:
+        await make_moderator(s)
+        (s.corpus_dir / "lighthouse.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+        report = await s.say(s.world.moderator, "!reload")
+        assert "1 added" in report.content and "41 → 43 paragraphs" in report.content
+        assert len(children) == 1 and isinstance(children[0], BuildOutcome), "read and built by the child"
+
+        after = await s.say(s.world.member, "!who said keeps the light on")
+        assert "Harris" in after.text() and "Harris names a lighthouse keeper as running mate" in after.text()
 
 
 @pytest.mark.asyncio
